@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// CLI wiring only: parse flags, call the API, print. Exit codes: 0 nothing found / all done,
+// 1 findings (scan) or fixes that could not be applied (fix), 2 usage or fatal errors.
+import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from './generated/version.js';
+
+const program = new Command();
+
+program
+  .name('shipshape')
+  .description('Find and fix production-readiness problems in a repository, keeping every comment and untouched byte.')
+  .version(VERSION, '-V, --version')
+  .option('--no-color', 'disable coloured output (also NO_COLOR)')
+  .showHelpAfterError()
+  .exitOverride();
+
+const selection = (cmd: Command) =>
+  cmd
+    .option('--only <ids>', 'only these rules (comma-separated rule ids or areas, e.g. dockerfile)')
+    .option('--skip <ids>', 'skip these rules (comma-separated rule ids or areas)')
+    .option('--config <file>', 'configuration file (default: .shipshape.yml in the scanned root)')
+    .option('--follow-symlinks', 'read and edit symbolic links that point inside the scanned root')
+    .option('--max-file-size <bytes>', 'skip files larger than this (default 2 MiB)');
+
+selection(
+  program
+    .command('scan')
+    .description('report problems; exit 0 when none, 1 when some, 2 on errors')
+    .argument('[path]', 'repository to scan', '.')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--output <file>', 'write the report to a file'),
+).action(async (path: string, opts) => {
+  const { runScan } = await import('./cli/scan.js');
+  process.exitCode = await runScan(path, { ...program.opts(), ...opts });
+});
+
+selection(
+  program
+    .command('fix')
+    .description('review and apply fixes (interactive in a terminal)')
+    .argument('[path]', 'repository to fix', '.')
+    .option('--dry-run', 'print one unified patch of the selected fixes; write nothing')
+    .option('--output <file>', 'with --dry-run: write the patch to a file')
+    .option('-y, --yes', 'apply without asking (safe fixes; add --all for review fixes)')
+    .option('--all', 'include fixes marked review (not only safe ones)'),
+).action(async (path: string, opts) => {
+  const { runFix } = await import('./cli/fix.js');
+  process.exitCode = await runFix(path, { ...program.opts(), ...opts });
+});
+
+program
+  .command('rules')
+  .description('list the rules: id, severity, fix safety, title')
+  .option('--json', 'as JSON')
+  .action(async (opts) => {
+    const { runRulesList } = await import('./cli/info.js');
+    process.exitCode = runRulesList(opts);
+  });
+
+program
+  .command('explain')
+  .description('why a rule matters and what its fix does')
+  .argument('<rule-id>')
+  .action(async (id: string) => {
+    const { runExplain } = await import('./cli/info.js');
+    process.exitCode = runExplain(id);
+  });
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    process.stderr.write(`shipshape: ${(e as Error).message}\n`);
+    if (process.env.SHIPSHAPE_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = 2;
+  }
+}
+
+void main();

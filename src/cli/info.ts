@@ -1,0 +1,42 @@
+import { rules, ruleById } from '../registry.js';
+import { c, colorWanted, setColor } from '../render/color.js';
+
+export function runRulesList(opts: { json?: boolean }): number {
+  const list = rules();
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(list.map((r) => ({ id: r.id, severity: r.severity, safety: r.safety, title: r.title })), null, 2) + '\n');
+    return 0;
+  }
+  setColor(colorWanted(process.stdout, undefined));
+  const w = Math.max(...list.map((r) => r.id.length), 2);
+  process.stdout.write(`${c.bold('ID'.padEnd(w))}  ${c.bold('SEVERITY')}  ${c.bold('SAFETY')}  ${c.bold('TITLE')}\n`);
+  for (const r of list) process.stdout.write(`${r.id.padEnd(w)}  ${r.severity.padEnd(8)}  ${r.safety.padEnd(6)}  ${r.title}\n`);
+  return 0;
+}
+
+export function runExplain(id: string): number {
+  const r = ruleById(id);
+  if (!r) {
+    process.stderr.write(`shipshape: unknown rule "${id}" (see \`shipshape rules\`)\n`);
+    return 2;
+  }
+  setColor(colorWanted(process.stdout, undefined));
+  const out = [
+    `${c.bold(r.id)} — ${r.title}`,
+    `severity: ${r.severity}    fix: ${r.fix ? r.fixTitle + ` (${r.safety})` : 'none'}`,
+    '',
+    c.bold('Why it matters'),
+    r.docs.why,
+    '',
+    c.bold('What the fix does'),
+    r.docs.fix,
+  ];
+  if (r.docs.safetyNote) out.push('', c.bold('Fix safety'), r.docs.safetyNote);
+  if (r.docs.example) out.push('', c.bold('Example'), 'Before:', r.docs.example.before, 'After:', r.docs.example.after);
+  if (r.docs.references?.length) out.push('', c.bold('References'), ...r.docs.references.map((x) => `- ${x}`));
+  if (r.defaults && Object.keys(r.defaults).length) {
+    out.push('', c.bold('Options (.shipshape.yml)'), ...Object.entries(r.defaults).map(([k, v]) => `- ${k}: ${JSON.stringify(v)}`));
+  }
+  process.stdout.write(out.join('\n') + '\n');
+  return 0;
+}

@@ -1,0 +1,247 @@
+// The fix session: applies accepted fixes to the workspace's in-memory copies, in order, so fixes
+// on the same file compose. Each fix is computed against the current text (after earlier fixes):
+// the finding is re-detected by its stable id, its fix recomputed, checked, applied, and every file
+// it changed must still parse. A fix whose edits no longer apply is a conflict, reported, never
+// dropped silently or applied garbled. Nothing here touches the disk.
+import type { Finding, FileEdit, ModifyEdit, Rule } from '../types.js';
+import { isCreate } from '../types.js';
+import type { Workspace } from '../workspace.js';
+import { classify } from '../classify.js';
+import { applyEdits, checkEdits, overlaps, EditError } from './edits.js';
+import { complete, optionsFor, runRules, sortFindings, type RuleFailure, type RuleRunOptions } from './scan.js';
+import { validateText } from '../parsers/validate.js';
+
+export type OutcomeStatus =
+  | 'applied'
+  | 'resolved' // no longer detected once earlier fixes were applied
+  | 'not-fixable'
+  | 'declined' // the rule's fix declined (e.g. it would lose a comment)
+  | 'conflict' // its edits no longer apply after other fixes
+  | 'invalid'; // the fix produced a file that does not parse, or threw
+
+export interface Outcome {
+  finding: Finding;
+  status: OutcomeStatus;
+  reason?: string;
+  files?: string[];
+}
+
+export interface FilePreview {
+  file: string;
+  before: string | null; // null: created
+  after: string;
+}
+
+export interface Preview {
+  finding: Finding;
+  status: 'ok' | Exclude<OutcomeStatus, 'applied'>;
+  reason?: string;
+  edits?: FileEdit[];
+  files?: FilePreview[];
+}
+
+const MAX_PASSES = 10;
+
+export class FixSession {
+  private detectCache = new Map<string, Finding[]>();
+  readonly failures: RuleFailure[] = [];
+
+  constructor(
+    readonly ws: Workspace,
+    readonly rules: Rule[],
+    readonly run: RuleRunOptions = {},
+  ) {}
+
+  /** All findings of the selected rules on the current (in-memory) state. */
+  async scan(): Promise<Finding[]> {
+    const { findings, failures } = await runRules(this.ws, this.rules, this.run);
+    this.failures.push(...failures);
+    return findings;
+  }
+
+  private async detect(rule: Rule): Promise<Finding[]> {
+    const cached = this.detectCache.get(rule.id);
+    if (cached) return cached;
+    let found: Finding[] = [];
+    if (rule.kinds.some((k) => this.ws.has(k))) {
+      try {
+        found = complete(rule, await rule.detect({ ws: this.ws, options: optionsFor(rule, this.run) }), this.ws, this.run);
+      } catch (e) {
+        this.failures.push({ rule: rule.id, message: (e as Error).stack ?? String(e) });
+      }
+    }
+    this.detectCache.set(rule.id, found);
+    return found;
+  }
+
+  private invalidate(): void {
+    this.detectCache.clear();
+  }
+
+  /** The fix a finding would get now, without applying it. */
+  async preview(target: Finding): Promise<Preview> {
+    const rule = this.rules.find((r) => r.id === target.rule);
+    if (!rule) return { finding: target, status: 'not-fixable', reason: 'rule not selected' };
+    const current = (await this.detect(rule)).find((f) => f.id === target.id);
+    if (!current) return { finding: target, status: 'resolved', reason: 'already fixed by an earlier fix' };
+    if (!current.fixable || !rule.fix) {
+      return { finding: current, status: 'not-fixable', reason: current.notFixableReason ?? 'no automatic fix' };
+    }
+    let edits: FileEdit[] | null;
+    try {
+      edits = await rule.fix(current, { ws: this.ws, options: optionsFor(rule, this.run) });
+    } catch (e) {
+      return { finding: current, status: 'invalid', reason: `the fix failed: ${(e as Error).message}` };
+    }
+    if (!edits || edits.length === 0) return { finding: current, status: 'declined', reason: 'the rule declined to fix this case' };
+    try {
+      const files = await this.compute(edits);
+      return { finding: current, status: 'ok', edits, files };
+    } catch (e) {
+      const status = e instanceof EditError ? 'conflict' : 'invalid';
+      return { finding: current, status, reason: (e as Error).message };
+    }
+  }
+
+  /** New texts of every file a set of edits touches; throws EditError or a parse error. */
+  private async compute(edits: FileEdit[]): Promise<FilePreview[]> {
+    const byFile = new Map<string, ModifyEdit[]>();
+    const created = new Map<string, string>();
+    for (const e of edits) {
+      if (isCreate(e)) {
+        if (this.ws.exists(e.file)) throw new EditError(`would create ${e.file}, which exists`);
+        if (created.has(e.file)) throw new EditError(`creates ${e.file} twice`);
+        created.set(e.file, e.create);
+      } else {
+        const list = byFile.get(e.file) ?? [];
+        list.push(e);
+        byFile.set(e.file, list);
+      }
+    }
+    const out: FilePreview[] = [];
+    for (const [file, list] of byFile) {
+      const before = this.ws.text(file);
+      if (before === undefined) throw new EditError(`cannot edit ${file}: it could not be read`);
+      const after = applyEdits(before, list, file);
+      if (after !== before) out.push({ file, before, after });
+    }
+    for (const [file, text] of created) out.push({ file, before: null, after: text });
+    for (const f of out) {
+      const kind = this.ws.kindOf(f.file) ?? classify(f.file);
+      try {
+        await validateText(kind, f.after, f.file);
+      } catch (e) {
+        throw new Error(`the fix would leave ${f.file} unparsable (${(e as Error).message}); not applied`);
+      }
+    }
+    return out.sort((a, b) => (a.file < b.file ? -1 : 1));
+  }
+
+  /** Apply a previewed fix to the in-memory workspace. */
+  commit(p: Preview): void {
+    for (const f of p.files ?? []) {
+      if (f.before === null) this.ws.createFile(f.file, f.after);
+      else this.ws.setText(f.file, f.after);
+    }
+    this.invalidate();
+  }
+
+  /** Preview and commit one finding (interactive review step). */
+  async applyOne(target: Finding): Promise<Outcome> {
+    const p = await this.preview(target);
+    if (p.status !== 'ok') return { finding: p.finding, status: p.status, reason: p.reason };
+    this.commit(p);
+    return { finding: p.finding, status: 'applied', files: p.files!.map((f) => f.file) };
+  }
+
+  /**
+   * Apply many findings (by id) in passes, as ESLint does: each pass computes the fixes of the
+   * findings still present, applies those whose edits do not overlap an earlier one's in the same
+   * pass, and defers the rest to the next pass, where they are recomputed on the new text.
+   */
+  async applyMany(targets: Finding[]): Promise<Outcome[]> {
+    const wanted = new Map(targets.map((f) => [f.id, f]));
+    const outcomes = new Map<string, Outcome>();
+    for (let pass = 0; pass < MAX_PASSES && outcomes.size < wanted.size; pass++) {
+      const pending: Finding[] = [];
+      for (const rule of this.rules) {
+        for (const f of await this.detect(rule)) if (wanted.has(f.id) && !outcomes.has(f.id)) pending.push(f);
+      }
+      // Wanted findings that are no longer detected were resolved by earlier fixes.
+      const present = new Set(pending.map((f) => f.id));
+      for (const [id, f] of wanted) {
+        if (!outcomes.has(id) && !present.has(id)) {
+          outcomes.set(id, { finding: f, status: pass === 0 ? 'resolved' : 'resolved', reason: pass === 0 ? 'no longer detected' : 'fixed by another fix' });
+        }
+      }
+      if (pending.length === 0) break;
+      sortFindings(pending, this.rules);
+      const taken = new Map<string, { start: number; end: number }[]>();
+      const touched = new Set<string>();
+      const accepted: Preview[] = [];
+      let deferred = 0;
+      for (const f of pending) {
+        const p = await this.preview(f);
+        if (p.status !== 'ok') {
+          outcomes.set(f.id, { finding: p.finding, status: p.status, reason: p.reason });
+          continue;
+        }
+        const clash = p.edits!.some((e) => {
+          if (isCreate(e)) return touched.has(e.file);
+          return (taken.get(e.file) ?? []).some((t) => overlaps(t, e) || (t.start === t.end && e.start === e.end && t.start === e.start && false));
+        });
+        const createdClash = p.edits!.some((e) => !isCreate(e) && touched.has(`create:${e.file}`));
+        if (clash || createdClash) {
+          deferred++;
+          continue;
+        }
+        accepted.push(p);
+        for (const e of p.edits!) {
+          if (isCreate(e)) {
+            touched.add(e.file);
+            touched.add(`create:${e.file}`);
+          } else {
+            const list = taken.get(e.file) ?? [];
+            list.push({ start: e.start, end: e.end });
+            taken.set(e.file, list);
+          }
+        }
+      }
+      if (accepted.length === 0) {
+        if (deferred === 0) break;
+        continue;
+      }
+      await this.commitTogether(accepted, outcomes);
+      if (deferred === 0) {
+        // Nothing left waiting; one more pass only confirms the rest were resolved.
+        continue;
+      }
+    }
+    for (const [id, f] of wanted) {
+      if (!outcomes.has(id)) outcomes.set(id, { finding: f, status: 'conflict', reason: `still conflicting after ${MAX_PASSES} passes` });
+    }
+    return targets.map((t) => outcomes.get(t.id)!);
+  }
+
+  /** Commit non-overlapping fixes of one pass at once; if the combination breaks a file, fall back to one by one. */
+  private async commitTogether(accepted: Preview[], outcomes: Map<string, Outcome>): Promise<void> {
+    const edits = accepted.flatMap((p) => p.edits!);
+    const snap = this.ws.snapshot();
+    try {
+      const files = await this.compute(edits);
+      this.commit({ finding: accepted[0]!.finding, status: 'ok', files });
+      for (const p of accepted) outcomes.set(p.finding.id, { finding: p.finding, status: 'applied', files: p.files!.map((f) => f.file) });
+      return;
+    } catch {
+      this.ws.restore(snap);
+      this.invalidate();
+    }
+    for (const p of accepted) {
+      const o = await this.applyOne(p.finding);
+      if (o.status === 'resolved') o.reason = 'fixed by another fix';
+      outcomes.set(p.finding.id, o);
+    }
+  }
+}
+
+export { checkEdits };

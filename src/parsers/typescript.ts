@@ -1,0 +1,34 @@
+// TypeScript and JavaScript: ts-morph, loaded only when a rule first asks for it. One in-memory
+// project per workspace; source files are created from the workspace's text, never read from disk.
+import type { Workspace } from '../workspace.js';
+import type { Project, SourceFile } from 'ts-morph';
+
+const projects = new WeakMap<Workspace, Promise<Project>>();
+
+async function projectFor(ws: Workspace): Promise<Project> {
+  let p = projects.get(ws);
+  if (!p) {
+    p = (async () => {
+      const { Project, ts } = await import('ts-morph');
+      return new Project({
+        useInMemoryFileSystem: true,
+        skipAddingFilesFromTsConfig: true,
+        compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve, target: ts.ScriptTarget.ES2022 },
+      });
+    })();
+    projects.set(ws, p);
+  }
+  return p;
+}
+
+/** The ts-morph SourceFile for a file's current text (recreated when the text changed). */
+export async function typescript(ws: Workspace, file: string): Promise<SourceFile | undefined> {
+  const text = ws.text(file);
+  if (text === undefined) return undefined;
+  const project = await projectFor(ws);
+  const path = '/' + file;
+  const existing = project.getSourceFile(path);
+  if (existing && existing.getFullText() === text) return existing;
+  if (existing) project.removeSourceFile(existing);
+  return project.createSourceFile(path, text, { overwrite: true });
+}

@@ -1,0 +1,406 @@
+// The workspace: discovers files under a root (honouring .gitignore), classifies them, reads each
+// once on demand, and caches parses. The engine's fix session edits it in memory (setText/create),
+// never the disk; the original bytes stay available for diffs and for the "changed on disk" check.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import ignore, { type Ignore } from 'ignore';
+import type { FileKind, ParseError } from './types.js';
+import { classify } from './classify.js';
+
+export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
+
+/** Directories never entered: VCS data, dependency trees, virtualenvs, vendored code, caches. */
+const SKIP_DIRS = new Set([
+  '.git', '.hg', '.svn', 'node_modules', 'bower_components', 'jspm_packages', '.venv', 'venv',
+  '.tox', '.nox', '__pycache__', '.mypy_cache', '.pytest_cache', '.ruff_cache', 'site-packages',
+  'vendor', 'third_party', '.terraform', '.next', '.nuxt', '.svelte-kit', '.yarn', '.pnpm-store',
+]);
+
+export interface FileFormat {
+  bom: boolean;
+  /** The file's line breaks were all CRLF: the text is given to rules with LF and written back CRLF. */
+  crlf: boolean;
+  mode: number;
+}
+
+export interface FileRecord {
+  path: string;
+  kind: FileKind;
+  /** Absolute path on disk (undefined for files created in memory). */
+  abs?: string;
+  symlink?: boolean;
+  loaded?: boolean;
+  /** sha256 of the bytes read, to refuse writing over a file that changed since. */
+  diskHash?: string;
+  format?: FileFormat;
+  /** Text as read from disk (normalised: no BOM, LF when the file was CRLF). */
+  originalText?: string;
+  /** Current text (differs from originalText after in-memory edits). */
+  text?: string;
+  error?: ParseError;
+  created?: boolean;
+}
+
+export class FileError extends Error {
+  constructor(public file: string, message: string, public line?: number) {
+    super(message);
+  }
+}
+
+export interface Parser<T> {
+  /** Unique cache key for this kind of parse. */
+  key: string;
+  /** Parse text; throw FileError (or any error) for input it cannot parse. */
+  parse(text: string, file: string): T;
+}
+export interface AsyncParser<T> {
+  key: string;
+  parse(text: string, file: string): Promise<T>;
+}
+
+export interface WorkspaceOptions {
+  maxFileBytes?: number;
+  followSymlinks?: boolean;
+  /** Extra ignore globs (gitignore syntax), from config. */
+  ignore?: string[];
+}
+
+export class Workspace {
+  readonly root: string;
+  private records = new Map<string, FileRecord>();
+  private parses = new Map<string, Map<string, unknown>>();
+  private errorList: ParseError[] = [];
+  private errorKeys = new Set<string>();
+  readonly maxFileBytes: number;
+  readonly followSymlinks: boolean;
+
+  private constructor(root: string, opts: WorkspaceOptions) {
+    this.root = root;
+    this.maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.followSymlinks = opts.followSymlinks ?? false;
+  }
+
+  /** Walk a directory on disk. Throws FileError when the root is not a readable directory. */
+  static open(root: string, opts: WorkspaceOptions = {}): Workspace {
+    const abs = path.resolve(root);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(abs);
+    } catch {
+      throw new FileError(root, 'path does not exist');
+    }
+    if (!st.isDirectory()) throw new FileError(root, 'not a directory');
+    const ws = new Workspace(fs.realpathSync(abs), opts);
+    ws.walk(opts.ignore ?? []);
+    return ws;
+  }
+
+  /** An in-memory workspace (tests, fuzzing): files given as path → text. */
+  static fromFiles(files: Record<string, string>, root = '/virtual'): Workspace {
+    const ws = new Workspace(root, {});
+    for (const [p, text] of Object.entries(files)) {
+      ws.records.set(p, {
+        path: p,
+        kind: classify(p),
+        loaded: true,
+        text,
+        originalText: text,
+        format: { bom: false, crlf: false, mode: 0o644 },
+      });
+    }
+    return ws;
+  }
+
+  private walk(extraIgnores: string[]): void {
+    const rootIg = ignore();
+    const infoExclude = path.join(this.root, '.git', 'info', 'exclude');
+    if (fs.existsSync(infoExclude)) rootIg.add(safeRead(infoExclude));
+    if (extraIgnores.length) rootIg.add(extraIgnores);
+    type Scope = { base: string; ig: Ignore };
+    const visit = (dirRel: string, scopes: Scope[]): void => {
+      const dirAbs = path.join(this.root, dirRel);
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dirAbs, { withFileTypes: true });
+      } catch (e) {
+        this.addError({ file: dirRel || '.', message: `cannot read directory: ${(e as Error).message}` });
+        return;
+      }
+      const gi = entries.find((e) => e.name === '.gitignore' && e.isFile());
+      if (gi) {
+        scopes = [...scopes, { base: dirRel, ig: ignore().add(safeRead(path.join(dirAbs, '.gitignore'))) }];
+      }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of entries) {
+        const rel = dirRel ? `${dirRel}/${e.name}` : e.name;
+        const isDir = e.isDirectory();
+        if (isDir && SKIP_DIRS.has(e.name)) continue;
+        if (isIgnored(rel, isDir, scopes)) continue;
+        if (isDir) {
+          if (fs.existsSync(path.join(dirAbs, e.name, 'pyvenv.cfg'))) continue; // a virtualenv by another name
+          visit(rel, scopes);
+        } else if (e.isFile()) {
+          this.records.set(rel, { path: rel, kind: classify(rel), abs: path.join(dirAbs, e.name) });
+        } else if (e.isSymbolicLink()) {
+          this.records.set(rel, { path: rel, kind: classify(rel), abs: path.join(dirAbs, e.name), symlink: true });
+        }
+      }
+    };
+    visit('', [{ base: '', ig: rootIg }]);
+  }
+
+  /** All known files (relative POSIX paths), sorted; optionally of one kind. */
+  files(kind?: FileKind): string[] {
+    const out: string[] = [];
+    for (const r of this.records.values()) if (!kind || r.kind === kind) out.push(r.path);
+    return out.sort();
+  }
+
+  has(kind: FileKind): boolean {
+    for (const r of this.records.values()) if (r.kind === kind) return true;
+    return false;
+  }
+
+  exists(file: string): boolean {
+    return this.records.has(normalize(file));
+  }
+
+  kindOf(file: string): FileKind | undefined {
+    return this.records.get(normalize(file))?.kind;
+  }
+
+  /** Files whose path matches a predicate (e.g. basename tests), sorted. */
+  find(pred: (file: string) => boolean): string[] {
+    return this.files().filter(pred);
+  }
+
+  record(file: string): FileRecord | undefined {
+    return this.records.get(normalize(file));
+  }
+
+  /** The file's current text, or undefined (with an error recorded) when it cannot be read. */
+  text(file: string): string | undefined {
+    const r = this.records.get(normalize(file));
+    if (!r) return undefined;
+    if (!r.loaded) this.load(r);
+    return r.text;
+  }
+
+  private load(r: FileRecord): void {
+    r.loaded = true;
+    try {
+      if (!r.abs) throw new FileError(r.path, 'no such file');
+      let real = r.abs;
+      if (r.symlink) {
+        try {
+          real = fs.realpathSync(r.abs);
+        } catch {
+          throw new FileError(r.path, 'broken symbolic link');
+        }
+        const inside = real === this.root || real.startsWith(this.root + path.sep);
+        if (!inside) throw new FileError(r.path, 'symbolic link to a file outside the scanned root; not read');
+        if (!fs.statSync(real).isFile()) throw new FileError(r.path, 'symbolic link to something that is not a file');
+      }
+      const st = fs.statSync(real);
+      if (st.size > this.maxFileBytes) {
+        throw new FileError(r.path, `file is ${st.size} bytes, over the ${this.maxFileBytes}-byte size limit; skipped`);
+      }
+      let buf: Buffer;
+      try {
+        buf = fs.readFileSync(real);
+      } catch (e) {
+        throw new FileError(r.path, `cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      const decoded = decodeText(buf, r.path);
+      r.diskHash = sha256(buf);
+      r.format = { bom: decoded.bom, crlf: decoded.crlf, mode: st.mode & 0o7777 };
+      r.text = decoded.text;
+      r.originalText = decoded.text;
+    } catch (e) {
+      const err = e instanceof FileError ? e : new FileError(r.path, (e as Error).message);
+      r.error = { file: r.path, message: err.message, line: err.line };
+      this.addError(r.error);
+    }
+  }
+
+  /** Parse a file with a parser, once per text version. Records a ParseError and returns undefined on failure. */
+  parse<T>(file: string, parser: Parser<T>): T | undefined {
+    const f = normalize(file);
+    const cache = this.cacheFor(f);
+    if (cache.has(parser.key)) return cache.get(parser.key) as T | undefined;
+    const text = this.text(f);
+    let result: T | undefined;
+    if (text !== undefined) {
+      try {
+        result = parser.parse(text, f);
+      } catch (e) {
+        this.recordParseError(f, e);
+      }
+    }
+    cache.set(parser.key, result);
+    return result;
+  }
+
+  async parseAsync<T>(file: string, parser: AsyncParser<T>): Promise<T | undefined> {
+    const f = normalize(file);
+    const cache = this.cacheFor(f);
+    if (cache.has(parser.key)) return (await cache.get(parser.key)) as T | undefined;
+    const text = this.text(f);
+    const p = (async () => {
+      if (text === undefined) return undefined;
+      try {
+        return await parser.parse(text, f);
+      } catch (e) {
+        this.recordParseError(f, e);
+        return undefined;
+      }
+    })();
+    cache.set(parser.key, p);
+    return p;
+  }
+
+  private cacheFor(f: string): Map<string, unknown> {
+    let c = this.parses.get(f);
+    if (!c) this.parses.set(f, (c = new Map()));
+    return c;
+  }
+
+  private recordParseError(file: string, e: unknown): void {
+    const err = e as FileError;
+    this.addError({ file, message: err.message ?? String(e), line: err.line });
+  }
+
+  addError(err: ParseError): void {
+    const key = `${err.file}\0${err.line ?? ''}\0${err.message}`;
+    if (this.errorKeys.has(key)) return;
+    this.errorKeys.add(key);
+    this.errorList.push(err);
+  }
+
+  get errors(): ParseError[] {
+    return [...this.errorList].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
+  }
+
+  /** Number of files that could be read (used for "nothing could be scanned"). */
+  get readableCount(): number {
+    let n = 0;
+    for (const r of this.records.values()) if (!r.error) n++;
+    return n;
+  }
+
+  // ---- in-memory edits (used by the engine's fix session only) ----
+
+  setText(file: string, text: string): void {
+    const f = normalize(file);
+    const r = this.records.get(f);
+    if (!r) throw new Error(`setText: unknown file ${f}`);
+    if (!r.loaded) this.load(r);
+    r.text = text;
+    this.parses.delete(f);
+  }
+
+  createFile(file: string, text: string): void {
+    const f = normalize(file);
+    if (this.records.has(f)) throw new Error(`createFile: ${f} exists`);
+    this.records.set(f, {
+      path: f,
+      kind: classify(f),
+      abs: this.root.startsWith('/virtual') ? undefined : path.join(this.root, ...f.split('/')),
+      loaded: true,
+      created: true,
+      text,
+      format: { bom: false, crlf: false, mode: 0o644 },
+    });
+    this.parses.delete(f);
+  }
+
+  /** Files whose text differs from what was read (or that were created), sorted. */
+  changedFiles(): FileRecord[] {
+    const out: FileRecord[] = [];
+    for (const r of this.records.values()) {
+      if (r.created || (r.loaded && r.text !== undefined && r.text !== r.originalText)) out.push(r);
+    }
+    return out.sort((a, b) => (a.path < b.path ? -1 : 1));
+  }
+
+  /** Snapshot of current texts of changed files, to roll back an in-memory step. */
+  snapshot(): Map<string, { text?: string; created?: boolean }> {
+    const m = new Map<string, { text?: string; created?: boolean }>();
+    for (const r of this.records.values()) if (r.loaded) m.set(r.path, { text: r.text, created: r.created });
+    return m;
+  }
+
+  restore(snap: Map<string, { text?: string; created?: boolean }>): void {
+    for (const [p, r] of [...this.records]) {
+      const s = snap.get(p);
+      if (!s) {
+        if (r.created) this.records.delete(p);
+        continue;
+      }
+      if (r.text !== s.text) {
+        r.text = s.text;
+        this.parses.delete(p);
+      }
+    }
+  }
+}
+
+function isIgnored(rel: string, isDir: boolean, scopes: { base: string; ig: Ignore }[]): boolean {
+  let ignored = false;
+  for (const s of scopes) {
+    const sub = s.base ? rel.slice(s.base.length + 1) : rel;
+    const r = s.ig.test(isDir ? sub + '/' : sub);
+    if (r.ignored) ignored = true;
+    else if (r.unignored) ignored = false;
+  }
+  return ignored;
+}
+
+function safeRead(p: string): string {
+  try {
+    return fs.readFileSync(p, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export function normalize(file: string): string {
+  return file.replace(/\\/g, '/').replace(/^\.\//, '');
+}
+
+export function sha256(buf: Buffer | string): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export function decodeText(buf: Buffer, file: string): { text: string; bom: boolean; crlf: boolean } {
+  if (buf.includes(0)) throw new FileError(file, 'binary file (contains NUL bytes); skipped');
+  let text: string;
+  try {
+    text = utf8.decode(buf);
+  } catch {
+    throw new FileError(file, 'not valid UTF-8; skipped');
+  }
+  const bom = text.charCodeAt(0) === 0xfeff;
+  if (bom) text = text.slice(1);
+  const lf = countOf(text, '\n');
+  const crlf = lf > 0 && countOf(text, '\r\n') === lf;
+  if (crlf) text = text.replace(/\r\n/g, '\n');
+  return { text, bom, crlf };
+}
+
+/** The bytes to write for a text in a file's original format. */
+export function encodeText(text: string, format: FileFormat | undefined): Buffer {
+  let t = text;
+  if (format?.crlf) t = t.replace(/\n/g, '\r\n');
+  if (format?.bom) t = '\ufeff' + t;
+  return Buffer.from(t, 'utf8');
+}
+
+function countOf(s: string, sub: string): number {
+  let n = 0;
+  for (let i = s.indexOf(sub); i !== -1; i = s.indexOf(sub, i + sub.length)) n++;
+  return n;
+}
