@@ -129,8 +129,9 @@ export function writeChanges(ws: Workspace, opts: { followSymlinks?: boolean } =
           continue;
         }
       }
-      const createdDirs = rec.created ? mkdirs(path.dirname(target), fs.realpathSync(ws.root)) : [];
-      const temp = tempName(target);
+      // A created file's temporary file waits in its nearest existing directory; missing
+      // directories are made only at rename time, so an interrupted run leaves none behind.
+      const temp = rec.created ? tempName(path.join(existingAncestor(path.dirname(target)), path.basename(target))) : tempName(target);
       const mode = rec.format?.mode ?? 0o644;
       if (f?.kind === 'fail-staging' && stagedCount === f.n) throw new Error('injected fault while staging');
       temps.add(temp);
@@ -150,7 +151,7 @@ export function writeChanges(ws: Workspace, opts: { followSymlinks?: boolean } =
       } finally {
         fs.closeSync(fd);
       }
-      staged.push({ rec, target, temp, backup, createdDirs, renamed: false });
+      staged.push({ rec, target, temp, backup, createdDirs: [], renamed: false });
       stagedCount++;
       if (interrupted) throw new Error(`interrupted by ${interrupted}`);
     }
@@ -160,6 +161,7 @@ export function writeChanges(ws: Workspace, opts: { followSymlinks?: boolean } =
       if (interrupted) throw new Error(`interrupted by ${interrupted}`);
       if (f?.kind === 'fail-after-renames' && renames === f.n) throw new Error(`injected fault after ${renames} renames`);
       if (f?.kind === 'exit-after-renames' && renames === f.n) process.exit(99);
+      if (s.rec.created) s.createdDirs = mkdirs(path.dirname(s.target), fs.realpathSync(ws.root));
       fs.renameSync(s.temp, s.target);
       temps.delete(s.temp);
       s.renamed = true;
@@ -186,6 +188,12 @@ export function writeChanges(ws: Workspace, opts: { followSymlinks?: boolean } =
 function tempName(target: string): string {
   const rand = Math.random().toString(36).slice(2, 10);
   return path.join(path.dirname(target), `.${path.basename(target)}.shipshape-${process.pid}-${rand}.tmp`);
+}
+
+function existingAncestor(dir: string): string {
+  let d = dir;
+  while (!fs.existsSync(d)) d = path.dirname(d);
+  return d;
 }
 
 /** mkdir -p below root; returns the directories it created (outermost first). */

@@ -1,0 +1,265 @@
+// The engine's own behaviour, with small rules defined here: discovery, edit application,
+// composition of fixes on one file, conflicts, fixes that would break a file, and stable ids.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classify } from '../src/classify.js';
+import { applyEdits, overlaps } from '../src/engine/edits.js';
+import { FixSession } from '../src/engine/session.js';
+import { openWorkspace, planFixes, scan } from '../src/api.js';
+import { dockerfile, finalStage } from '../src/parsers/dockerfile.js';
+import { defineRule } from '../src/rule.js';
+import type { Rule } from '../src/types.js';
+import { Workspace, decodeText, encodeText } from '../src/workspace.js';
+import { tmpDir, writeTree } from './helpers/tree.js';
+
+describe('classify', () => {
+  it.each([
+    ['Dockerfile', 'dockerfile'],
+    ['api/Dockerfile.prod', 'dockerfile'],
+    ['build/app.Dockerfile', 'dockerfile'],
+    ['Containerfile', 'dockerfile'],
+    ['Dockerfile.dockerignore', 'other'],
+    ['docker-compose.yml', 'compose'],
+    ['docker-compose.prod.yaml', 'compose'],
+    ['compose.yaml', 'compose'],
+    ['compose.override.yml', 'compose'],
+    ['config.yml', 'other'],
+    ['nginx/nginx.conf', 'nginx'],
+    ['deploy/nginx/default.conf', 'nginx'],
+    ['etc/conf.d/site.conf', 'nginx'],
+    ['app.conf', 'other'],
+    ['app/main.py', 'python'],
+    ['src/index.ts', 'typescript'],
+    ['src/types.d.ts', 'other'],
+    ['web/next.config.mjs', 'typescript'],
+    ['requirements-dev.txt', 'manifest'],
+    ['backend/pyproject.toml', 'manifest'],
+    ['package.json', 'manifest'],
+  ])('%s is %s', (file, kind) => {
+    expect(classify(file)).toBe(kind);
+  });
+});
+
+describe('workspace', () => {
+  it('honours .gitignore (nested, negated), skips vendored trees and virtualenvs', () => {
+    const dir = tmpDir();
+    writeTree(dir, {
+      '.gitignore': 'build/\n*.log\n!keep.log\n',
+      'Dockerfile': 'FROM alpine\n',
+      'app.log': 'x',
+      'keep.log': 'x',
+      'build/Dockerfile': 'FROM alpine\n',
+      'sub/.gitignore': 'secret.yml\n',
+      'sub/secret.yml': 'a: 1\n',
+      'sub/compose.yml': 'services: {}\n',
+      'node_modules/pkg/Dockerfile': 'FROM alpine\n',
+      'myenv/pyvenv.cfg': 'home = /usr\n',
+      'myenv/lib/x.py': 'x = 1\n',
+      '.venv/lib/y.py': 'y = 1\n',
+    });
+    const ws = openWorkspace(dir);
+    expect(ws.files()).toEqual(['.gitignore', 'Dockerfile', 'keep.log', 'sub/.gitignore', 'sub/compose.yml']);
+    expect(ws.files('compose')).toEqual(['sub/compose.yml']);
+  });
+
+  it('reports unreadable input per file and goes on', () => {
+    const dir = tmpDir();
+    writeTree(dir, {
+      'Dockerfile': 'FROM alpine\n',
+      'bin/Dockerfile': Buffer.from([0x46, 0x52, 0x00, 0x4d]),
+      'latin/Dockerfile': Buffer.from('FROM alpine\n# caf\xe9\n', 'latin1'),
+      'big/Dockerfile': 'FROM alpine\n' + '#'.repeat(200) + '\n',
+    });
+    fs.symlinkSync('/etc/hostname', path.join(dir, 'outside.yml'));
+    const ws = Workspace.open(dir, { maxFileBytes: 100 });
+    expect(ws.text('Dockerfile')).toBe('FROM alpine\n');
+    expect(ws.text('bin/Dockerfile')).toBeUndefined();
+    expect(ws.text('latin/Dockerfile')).toBeUndefined();
+    expect(ws.text('big/Dockerfile')).toBeUndefined();
+    expect(ws.text('outside.yml')).toBeUndefined();
+    expect(ws.errors.map((e) => `${e.file}: ${e.message}`)).toEqual([
+      'big/Dockerfile: file is 213 bytes, over the 100-byte size limit; skipped',
+      'bin/Dockerfile: binary file (contains NUL bytes); skipped',
+      'latin/Dockerfile: not valid UTF-8; skipped',
+      'outside.yml: symbolic link to a file outside the scanned root; not read',
+    ]);
+  });
+
+  it('a missing path is a clear error', () => {
+    expect(() => openWorkspace('/nonexistent/shipshape')).toThrow('path does not exist');
+  });
+
+  it('normalises CRLF and BOM losslessly', () => {
+    for (const raw of ['a\r\nb\r\n', '\ufeffa\nb', 'a\r\nb\nc', 'x\ry\r\n', '']) {
+      const buf = Buffer.from(raw, 'utf8');
+      const d = decodeText(buf, 'f');
+      expect(d.text.includes('\r\n')).toBe(raw === 'a\r\nb\nc');
+      expect(encodeText(d.text, { bom: d.bom, crlf: d.crlf, mode: 0o644 }).equals(buf)).toBe(true);
+    }
+  });
+
+  it('records a Dockerfile parse error with its line', () => {
+    const ws = Workspace.fromFiles({ Dockerfile: 'FROM alpine\nRUNN echo hi\n' });
+    expect(dockerfile(ws, 'Dockerfile')).toBeUndefined();
+    expect(ws.errors).toEqual([{ file: 'Dockerfile', line: 2, message: 'unknown instruction "RUNN"' }]);
+  });
+
+  it('parses each file once', () => {
+    const ws = Workspace.fromFiles({ Dockerfile: 'FROM alpine\n' });
+    expect(dockerfile(ws, 'Dockerfile')).toBe(dockerfile(ws, 'Dockerfile'));
+  });
+});
+
+describe('edits', () => {
+  it('applies replacements and ordered insertions, keeping untouched text', () => {
+    const t = '0123456789';
+    expect(
+      applyEdits(t, [
+        { file: 'f', start: 5, end: 5, text: '[A]' },
+        { file: 'f', start: 3, end: 5, text: 'xx' },
+        { file: 'f', start: 3, end: 3, text: '[B]' },
+        { file: 'f', start: 5, end: 5, text: '[C]' },
+        { file: 'f', start: 10, end: 10, text: '!' },
+        { file: 'f', start: 0, end: 1, text: '' },
+      ]),
+    ).toBe('12[B]xx[A][C]56789!');
+  });
+  it('rejects overlapping and out-of-range edits', () => {
+    expect(() => applyEdits('abc', [{ file: 'f', start: 0, end: 2, text: 'x' }, { file: 'f', start: 1, end: 3, text: 'y' }])).toThrow('overlapping');
+    expect(() => applyEdits('abc', [{ file: 'f', start: 2, end: 9, text: 'x' }])).toThrow('outside');
+    expect(overlaps({ start: 2, end: 2 }, { start: 2, end: 4 })).toBe(false);
+    expect(overlaps({ start: 3, end: 3 }, { start: 2, end: 4 })).toBe(true);
+  });
+});
+
+// Two rules that edit the same Dockerfile: one adds a LABEL after FROM, one replaces the CMD.
+const addLabel = defineRule({
+  id: 'test/add-label',
+  title: 'No label',
+  fixTitle: 'Add a label',
+  severity: 'low',
+  safety: 'safe',
+  docs: { why: 'w', fix: 'f' },
+  kinds: ['dockerfile'],
+  detect({ ws }) {
+    return ws.files('dockerfile').flatMap((f) => {
+      const m = dockerfile(ws, f);
+      if (!m || m.instructions.some((i) => i.keyword === 'LABEL')) return [];
+      return [{ file: f, start: m.stages[0]!.from.start, end: m.stages[0]!.from.end, message: 'no LABEL', anchor: 'label' }];
+    });
+  },
+  fix(finding, { ws }) {
+    const m = dockerfile(ws, finding.file)!;
+    return [{ file: finding.file, start: m.stages[0]!.from.end, end: m.stages[0]!.from.end, text: '\nLABEL a=b' }];
+  },
+});
+const execCmd = defineRule({
+  id: 'test/exec-cmd',
+  title: 'Shell CMD',
+  fixTitle: 'Use exec form',
+  severity: 'medium',
+  safety: 'review',
+  docs: { why: 'w', fix: 'f' },
+  kinds: ['dockerfile'],
+  detect({ ws }) {
+    return ws.files('dockerfile').flatMap((f) => {
+      const m = dockerfile(ws, f);
+      const cmd = m && finalStage(m).instructions.find((i) => i.keyword === 'CMD' && !i.json);
+      return cmd ? [{ file: f, start: cmd.start, end: cmd.end, message: 'shell form', anchor: cmd.args }] : [];
+    });
+  },
+  fix(finding, { ws }) {
+    const m = dockerfile(ws, finding.file)!;
+    const cmd = finalStage(m).instructions.find((i) => i.keyword === 'CMD')!;
+    return [{ file: finding.file, start: cmd.start, end: cmd.end, text: `CMD ${JSON.stringify(cmd.args.split(' '))}` }];
+  },
+});
+// A rule whose fix overlaps execCmd's edit (it rewrites the whole CMD too) → the second is recomputed.
+const upperCmd = defineRule({
+  ...execCmd,
+  id: 'test/upper-cmd',
+  detect({ ws }) {
+    return ws.files('dockerfile').flatMap((f) => {
+      const m = dockerfile(ws, f);
+      const cmd = m && finalStage(m).instructions.find((i) => i.keyword === 'CMD' && i.raw.includes('serve'));
+      return cmd ? [{ file: f, start: cmd.start, end: cmd.end, message: 'serve', anchor: 'serve' }] : [];
+    });
+  },
+  fix(finding, { ws }) {
+    const m = dockerfile(ws, finding.file)!;
+    const cmd = finalStage(m).instructions.find((i) => i.keyword === 'CMD')!;
+    return [{ file: finding.file, start: cmd.start, end: cmd.end, text: m.text.slice(cmd.start, cmd.end).replace('serve', 'SERVE') }];
+  },
+});
+const breaker = defineRule({
+  ...addLabel,
+  id: 'test/breaker',
+  fix(finding) {
+    return [{ file: finding.file, start: 0, end: 0, text: 'BOGUS instruction\n' }];
+  },
+});
+
+describe('fix session', () => {
+  const dockerText = '# base\nFROM alpine:3.20\n# run it\nCMD serve --port 80\n';
+
+  it('composes fixes on the same file, recomputing overlapping ones', async () => {
+    const ws = Workspace.fromFiles({ Dockerfile: dockerText });
+    const plan = await planFixes(ws, { rules: [addLabel, execCmd, upperCmd], all: true });
+    expect(plan.outcomes.map((o) => [o.finding.rule, o.status])).toEqual([
+      ['test/add-label', 'applied'],
+      ['test/exec-cmd', 'applied'],
+      ['test/upper-cmd', 'applied'],
+    ]);
+    expect(ws.text('Dockerfile')).toBe('# base\nFROM alpine:3.20\nLABEL a=b\n# run it\nCMD ["SERVE","--port","80"]\n');
+  });
+
+  it('reports a fix that no longer applies as resolved or conflict, never garbled', async () => {
+    const ws = Workspace.fromFiles({ Dockerfile: dockerText });
+    const session = new FixSession(ws, [execCmd, upperCmd]);
+    const findings = await session.scan();
+    const [exec, upper] = [findings.find((f) => f.rule === 'test/exec-cmd')!, findings.find((f) => f.rule === 'test/upper-cmd')!];
+    expect((await session.applyOne(upper)).status).toBe('applied');
+    // exec's finding is still present (anchor changed → new id): the old id is resolved.
+    const o = await session.applyOne(exec);
+    expect(o.status).toBe('resolved');
+    expect(ws.text('Dockerfile')).toBe('# base\nFROM alpine:3.20\n# run it\nCMD SERVE --port 80\n');
+  });
+
+  it('rejects a fix that leaves a file unparsable', async () => {
+    const ws = Workspace.fromFiles({ Dockerfile: dockerText });
+    const plan = await planFixes(ws, { rules: [breaker], all: true });
+    expect(plan.outcomes[0]!.status).toBe('invalid');
+    expect(plan.outcomes[0]!.reason).toContain('unparsable');
+    expect(plan.changes).toEqual([]);
+  });
+
+  it('safe fixes only unless --all', async () => {
+    const ws = Workspace.fromFiles({ Dockerfile: dockerText });
+    const plan = await planFixes(ws, { rules: [addLabel, execCmd] });
+    expect(plan.outcomes.map((o) => o.finding.rule)).toEqual(['test/add-label']);
+  });
+
+  it('finding ids are stable across line shifts and distinct per occurrence', async () => {
+    const a = await scan(Workspace.fromFiles({ Dockerfile: dockerText }), { rules: [execCmd] });
+    const b = await scan(Workspace.fromFiles({ Dockerfile: '# more\n# lines\n' + dockerText }), { rules: [execCmd] });
+    expect(a.report.findings[0]!.id).toBe(b.report.findings[0]!.id);
+    expect(a.report.findings[0]!.line).toBe(4);
+    expect(b.report.findings[0]!.line).toBe(6);
+  });
+
+  it('a rule that throws is reported and the others go on', async () => {
+    const boom: Rule = defineRule({ ...addLabel, id: 'test/boom', detect: () => { throw new Error('kaput'); } });
+    const r = await scan(Workspace.fromFiles({ Dockerfile: dockerText }), { rules: [boom, execCmd] });
+    expect(r.failures.map((f) => f.rule)).toEqual(['test/boom']);
+    expect(r.report.findings.map((f) => f.rule)).toEqual(['test/exec-cmd']);
+  });
+});
+
+describe('defineRule', () => {
+  it('rejects malformed rules when loaded', () => {
+    expect(() => defineRule({ ...addLabel, id: 'Bad Id' })).toThrow('not of the form');
+    expect(() => defineRule({ ...addLabel, docs: { why: '', fix: 'x' } })).toThrow('docs.why is empty');
+    expect(() => defineRule({ ...addLabel, severity: 'huge' as never })).toThrow('severity');
+  });
+});
