@@ -27,8 +27,10 @@ selection(
     .command('scan')
     .description('report problems; exit 0 when none, 1 when some, 2 on errors')
     .argument('[path]', 'repository to scan', '.')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--output <file>', 'write the report to a file'),
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('--output <file>', 'write the report to a file')
+    .option('--fail-on <severity>', 'exit 1 only for findings of this severity or worse (critical, high, medium, low)')
+    .option('--report-unused-suppressions', 'list shipshape-ignore comments that match nothing (exit 1 when any)'),
 ).action(async (path: string, opts) => {
   const { runScan } = await import('./cli/scan.js');
   process.exitCode = await runScan(path, { ...program.opts(), ...opts });
@@ -42,11 +44,21 @@ selection(
     .option('--dry-run', 'print one unified patch of the selected fixes; write nothing')
     .option('--output <file>', 'with --dry-run: write the patch to a file')
     .option('-y, --yes', 'apply without asking (safe fixes; add --all for review fixes)')
-    .option('--all', 'include fixes marked review (not only safe ones)'),
+    .option('--all', 'include fixes marked review (not only safe ones)')
+    .option('--tls', 'compose/reverse-proxy: also serve HTTPS (443, HSTS, HTTP→HTTPS redirect)'),
 ).action(async (path: string, opts) => {
   const { runFix } = await import('./cli/fix.js');
   process.exitCode = await runFix(path, { ...program.opts(), ...opts });
 });
+
+program
+  .command('init')
+  .description('write a commented starter .shipshape.yml')
+  .argument('[path]', 'repository root', '.')
+  .action(async (path: string) => {
+    const { runInit } = await import('./cli/info.js');
+    process.exitCode = runInit(path);
+  });
 
 program
   .command('rules')

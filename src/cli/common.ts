@@ -1,5 +1,10 @@
 // Shared CLI plumbing: options → RunOptions, opening the workspace, printing file errors.
 import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig, ruleIgnoreFilter, type Config } from '../config.js';
+import { rules } from '../registry.js';
+import { Suppressions } from '../suppress.js';
+import type { Finding } from '../types.js';
 import type { RunOptions } from '../api.js';
 import { openWorkspace } from '../api.js';
 import { parseSelectors } from '../registry.js';
@@ -24,13 +29,26 @@ export function setupColor(flags: CommonFlags, stream: NodeJS.WriteStream = proc
   setColor(colorWanted(stream, flags.color));
 }
 
-export function runOptions(flags: CommonFlags): RunOptions {
+export function runOptions(flags: CommonFlags, root = '.'): RunOptions {
+  let cfg: Config;
+  try {
+    cfg = loadConfig(path.resolve(root), flags.config, rules());
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
   const o: RunOptions = {
     only: parseSelectors(flags.only),
     skip: parseSelectors(flags.skip),
     all: Boolean(flags.all),
     followSymlinks: Boolean(flags.followSymlinks),
+    disabled: cfg.disabled,
+    severity: cfg.severity,
+    ruleOptions: cfg.options,
+    ignore: cfg.ignore,
+    maxFileBytes: cfg.maxFileSize,
   };
+  ruleFilter.set(o, ruleIgnoreFilter(cfg));
   if (flags.maxFileSize !== undefined) {
     const n = Number(flags.maxFileSize);
     if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--max-file-size must be a positive number of bytes, not "${flags.maxFileSize}"`);
@@ -39,9 +57,16 @@ export function runOptions(flags: CommonFlags): RunOptions {
   return o;
 }
 
-export function open(path: string, o: RunOptions): Workspace {
+const ruleFilter = new WeakMap<RunOptions, ((f: Finding) => boolean) | undefined>();
+
+/** Open the workspace and install the finding filters: config ignores and inline suppressions. */
+export function open(root: string, o: RunOptions): { ws: Workspace; suppressions: Suppressions } {
   try {
-    return openWorkspace(path, o);
+    const ws = openWorkspace(root, o);
+    const suppressions = new Suppressions(ws);
+    const byConfig = ruleFilter.get(o);
+    o.filter = byConfig ? (f) => byConfig(f) && suppressions.filter(f) : suppressions.filter;
+    return { ws, suppressions };
   } catch (e) {
     if (e instanceof FileError) throw new UsageError(`${e.file}: ${e.message}`);
     throw e;

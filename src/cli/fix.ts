@@ -9,6 +9,7 @@ import type { Workspace } from '../workspace.js';
 import { guard, nothingScanned, open, printErrors, runOptions, setupColor, UsageError, writeOut, type CommonFlags } from './common.js';
 
 export interface FixFlags extends CommonFlags {
+  tls?: boolean;
   dryRun?: boolean;
   output?: string;
   yes?: boolean;
@@ -24,8 +25,9 @@ export function runFix(path: string, flags: FixFlags): Promise<number> {
       throw new UsageError('fix is interactive and needs a terminal; use --dry-run to see the patch or --yes to apply without asking');
     }
     setupColor(flags, flags.dryRun ? process.stderr : process.stdout);
-    const o = runOptions(flags);
-    const ws = open(path, o);
+    const o = runOptions(flags, path);
+    if (flags.tls) (o.ruleOptions ??= {})['compose/reverse-proxy'] = { ...(o.ruleOptions?.['compose/reverse-proxy'] ?? {}), tls: true };
+    const { ws } = open(path, o);
     if (interactive) return interactiveFix(ws, o);
     const plan = await planFixes(ws, o);
     printErrors(ws, plan.session.failures);

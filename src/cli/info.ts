@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { CONFIG_FILE, starterConfig } from '../config.js';
 import { rules, ruleById } from '../registry.js';
 import { c, colorWanted, setColor } from '../render/color.js';
 
@@ -38,5 +41,20 @@ export function runExplain(id: string): number {
     out.push('', c.bold('Options (.shipshape.yml)'), ...Object.entries(r.defaults).map(([k, v]) => `- ${k}: ${JSON.stringify(v)}`));
   }
   process.stdout.write(out.join('\n') + '\n');
+  return 0;
+}
+
+export function runInit(root: string): number {
+  const file = path.join(root, CONFIG_FILE);
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+    process.stderr.write(`shipshape: ${root}: not a directory\n`);
+    return 2;
+  }
+  if (fs.existsSync(file)) {
+    process.stderr.write(`shipshape: ${file} exists; not overwritten\n`);
+    return 2;
+  }
+  fs.writeFileSync(file, starterConfig(rules()), { flag: 'wx' });
+  process.stdout.write(`wrote ${file}\n`);
   return 0;
 }

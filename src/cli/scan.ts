@@ -1,21 +1,46 @@
 import { scan } from '../api.js';
 import { renderJson, renderText } from '../render/report.js';
-import { guard, nothingScanned, open, printErrors, runOptions, setupColor, writeOut, type CommonFlags } from './common.js';
+import { SEVERITIES, type Severity } from '../types.js';
+import { guard, nothingScanned, open, printErrors, runOptions, setupColor, UsageError, writeOut, type CommonFlags } from './common.js';
 
 export interface ScanFlags extends CommonFlags {
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'sarif';
   output?: string;
+  failOn?: string;
+  reportUnusedSuppressions?: boolean;
 }
 
 export function runScan(path: string, flags: ScanFlags): Promise<number> {
   return guard(async () => {
     setupColor(flags.output || flags.format !== 'text' ? { ...flags, color: false } : flags);
-    const o = runOptions(flags);
-    const ws = open(path, o);
+    const failOn = flags.failOn as Severity | undefined;
+    if (failOn !== undefined && !SEVERITIES.includes(failOn)) {
+      throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, not "${flags.failOn}"`);
+    }
+    const o = runOptions(flags, path);
+    const { ws, suppressions } = open(path, o);
     const { report, failures, rules } = await scan(ws, o);
     printErrors(ws, failures);
-    writeOut(flags.output, flags.format === 'json' ? renderJson(report) : renderText(report, rules));
+    const files = ws.files().filter((f) => ws.kindOf(f) !== 'other');
+    for (const s of suppressions.withoutReason(files)) {
+      process.stderr.write(`shipshape: ${s.file}:${s.line}: suppression of ${s.rules.join(', ')} gives no reason (add ": why")\n`);
+    }
+    if (flags.reportUnusedSuppressions) {
+      for (const s of suppressions.unused(files)) {
+        process.stderr.write(`shipshape: ${s.file}:${s.line}: unused suppression of ${s.rules.join(', ')}\n`);
+      }
+    }
+    let out: string;
+    if (flags.format === 'json') out = renderJson(report);
+    else if (flags.format === 'sarif') {
+      const { renderSarif } = await import('../render/sarif.js');
+      out = await renderSarif(report, rules, ws, o);
+    } else out = renderText(report, rules);
+    writeOut(flags.output, out);
     if (nothingScanned(ws) || failures.length) return 2;
-    return report.findings.length ? 1 : 0;
+    const threshold = failOn ? SEVERITIES.indexOf(failOn) : SEVERITIES.length - 1;
+    const failing = report.findings.filter((f) => SEVERITIES.indexOf(f.severity) <= threshold);
+    if (flags.reportUnusedSuppressions && suppressions.unused(files).length) return 1;
+    return failing.length ? 1 : 0;
   });
 }
