@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, 'transforms');
 const files = [];
-for (const area of fs.readdirSync(dir, { withFileTypes: true })) {
+for (const area of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
   if (!area.isDirectory() || area.name.startsWith('_')) continue;
   for (const f of fs.readdirSync(path.join(dir, area.name))) {
     if (f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.startsWith('_')) files.push(`${area.name}/${f.slice(0, -3)}`);
