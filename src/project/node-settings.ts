@@ -1,0 +1,454 @@
+// The settings plan of a Node/TypeScript project, shared by node/settings-validation (the module)
+// and node/env-call-site (the reads): which variables the code reads, the typed field each one
+// gets (kind, default, required or optional, validation), where the settings module lives and in
+// which flavour, what an existing module already declares, and the edits that create or extend it.
+import type { FileEdit } from '../types.js';
+import type { Workspace } from '../workspace.js';
+import { typescript } from '../parsers/typescript.js';
+import { dirname, joinPath } from '../classify.js';
+import { lineEndAfter, indentAt } from '../text.js';
+import {
+  clientReachable, fileEnvReads, importStyle, inProject, isExcludedFile, nodeProjects, relativeSpecifier, siteReads,
+  type EnvSite, type ImportStyle, type Literal, type NodeProject, type ValueKind,
+} from './node.js';
+import { literal, renderEntry, renderSettingsModule, type Flavour, type FieldSpec } from '../codegen/ts-settings.js';
+
+export type { FieldSpec, Flavour };
+
+export interface SettingsOptions {
+  /** Variables never moved into the settings module. */
+  ignore: string[];
+}
+
+export interface SiteStatus {
+  site: EnvSite;
+  /** Why this read cannot be rewritten (then it is reported without a fix). */
+  problem?: string;
+}
+
+export interface ModuleState {
+  path: string;
+  exists: boolean;
+  /** Flavour of the existing module (or of the one to create). */
+  flavour: Flavour;
+  /** Names it declares (when it exists and was recognised). */
+  keys: Set<string>;
+  /** The module exists but is not one shipshape can extend. */
+  problem?: string;
+  /** Where to add entries: offset of the start of the line after the last entry, its indentation. */
+  insertAt?: number;
+  indent?: string;
+  /** The last entry needs a comma before new ones (offset after it). */
+  commaAt?: number;
+}
+
+export interface SettingsPlan {
+  project: NodeProject;
+  module: ModuleState;
+  fields: Map<string, FieldSpec>;
+  sites: SiteStatus[];
+  /** A file that already validates the whole environment (its own schema). */
+  foreignModule?: string;
+  /** Fields the module lacks. */
+  missing: FieldSpec[];
+  style: ImportStyle;
+}
+
+const SIGNING_SECRET = /^(?:SECRET|SECRET_KEY|APP_SECRET|APP_KEY|AUTH_SECRET|NEXTAUTH_SECRET|SESSION_SECRET|COOKIE_SECRET|JWT_SECRET(?:_KEY)?|[A-Z0-9_]*_JWT_SECRET(?:_KEY)?|JWT_(?:ACCESS|REFRESH)(?:_TOKEN)?_SECRET)$/;
+const SECRET = /SECRET|PASSWORD|PASSWD|PRIVATE_KEY/;
+const URL_NAME = /(?:^|_)(?:URL|URI)$/;
+
+export function isSigningSecret(name: string): boolean {
+  return SIGNING_SECRET.test(name);
+}
+
+function isAbsoluteUrl(v: string): boolean {
+  try {
+    new URL(v);
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(v);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One field per variable, from every read of it. Reads that agree on a kind (string, number,
+ * integer, boolean) give a field of that kind and move their literal fallback into the module;
+ * reads that disagree keep their own conversions and get a plain string field. A variable the
+ * code uses as a value without a fallback is required; one only tested or compared is optional.
+ */
+export function decideFields(sites: EnvSite[]): Map<string, FieldSpec> {
+  type Read = ReturnType<typeof siteReads>[number] & { file: string };
+  const byName = new Map<string, Read[]>();
+  for (const s of sites) {
+    for (const r of siteReads(s)) {
+      const list = byName.get(r.name) ?? [];
+      // A string read with a non-string fallback (`?? 3000`) keeps it at the call site.
+      const fix = r.kind === 'string' && r.default !== undefined && typeof r.default !== 'string';
+      list.push({ ...r, file: s.file, ...(fix ? { default: undefined, defaultExpr: true } : {}) });
+      byName.set(r.name, list);
+    }
+  }
+  const fields = new Map<string, FieldSpec>();
+  for (const [name, reads] of [...byName].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const kinds = new Set<ValueKind>(reads.map((r) => r.kind));
+    const mixed = kinds.size > 1;
+    const kind: ValueKind = mixed ? 'string' : reads[0]!.kind;
+    const anyExpr = reads.some((r) => r.defaultExpr);
+    const defaults = new Map<string, Literal>();
+    for (const r of reads) if (r.default !== undefined) defaults.set(JSON.stringify(r.default), r.default);
+    const needsValue = reads.some((r) => r.needsValue && r.default === undefined && !r.defaultExpr);
+    const secret = SECRET.test(name);
+    const signing = isSigningSecret(name);
+    let def: Literal | undefined;
+    let keepSiteDefaults = false;
+    let optional: boolean;
+    if (mixed || anyExpr) {
+      // Call sites keep their own conversions and fallbacks.
+      keepSiteDefaults = true;
+      optional = !needsValue || reads.some((r) => r.default !== undefined || r.defaultExpr);
+    } else if (secret && defaults.size > 0) {
+      // A hardcoded fallback secret is no secret: the variable becomes required.
+      optional = false;
+    } else if (defaults.size === 1) {
+      def = [...defaults.values()][0];
+      optional = false;
+    } else if (defaults.size > 1) {
+      keepSiteDefaults = true;
+      optional = true;
+    } else {
+      optional = !needsValue;
+    }
+    const stringDefaults = [...defaults.values()].filter((d): d is string => typeof d === 'string');
+    const url = kind === 'string' && URL_NAME.test(name) && stringDefaults.every(isAbsoluteUrl);
+    fields.set(name, {
+      name,
+      kind,
+      default: def,
+      optional: def === undefined && optional,
+      url,
+      minLength: signing && kind === 'string' ? 32 : undefined,
+      mixed,
+      keepSiteDefaults,
+      secret,
+      files: [...new Set(reads.map((r) => r.file))].sort(),
+    });
+  }
+  return fields;
+}
+
+/** Project-relative directory where sources live (where a new settings module goes). */
+function sourceRoot(ws: Workspace, project: NodeProject): string {
+  const cfg = project.tsconfig;
+  const clean = (p: string) => joinPath(p);
+  if (cfg?.rootDir) return clean(cfg.rootDir);
+  if (cfg?.include && cfg.include.length === 1 && /^[\w./-]+$/.test(cfg.include[0]!) && !/\.\w+$/.test(cfg.include[0]!)) {
+    return clean(cfg.include[0]!);
+  }
+  if (project.files.some((f) => inProject(project, f).startsWith('src/'))) return 'src';
+  void ws;
+  return '';
+}
+
+export function moduleLocation(ws: Workspace, project: NodeProject, flavour: Flavour): string {
+  const root = sourceRoot(ws, project);
+  const underProject = (p: string) => joinPath(project.dir, p);
+  let dir = joinPath(root, 'config');
+  const hasCode = (d: string) => project.files.some((f) => f.startsWith(underProject(d) + '/'));
+  if (!hasCode(dir) && root !== '' && hasCode('config')) dir = 'config';
+  const ext = flavour.language === 'ts' ? 'ts' : 'js';
+  return underProject(joinPath(dir, `settings.${ext}`));
+}
+
+async function readModule(ws: Workspace, path: string, flavour: Flavour): Promise<ModuleState> {
+  const state: ModuleState = { path, exists: ws.exists(path), flavour, keys: new Set() };
+  if (!state.exists) return state;
+  const sf = await typescript(ws, path);
+  const text = ws.text(path);
+  if (!sf || text === undefined) return { ...state, problem: `${path} could not be parsed` };
+  const { Node } = await import('ts-morph');
+  let obj: import('ts-morph').ObjectLiteralExpression | undefined;
+  let zod = false;
+  for (const d of sf.getVariableDeclarations()) {
+    const init = d.getInitializer();
+    if (!init || !Node.isCallExpression(init)) continue;
+    const arg = init.getArguments()[0];
+    if (!arg || !Node.isObjectLiteralExpression(arg)) continue;
+    const callee = init.getExpression().getText();
+    if (d.getName() === 'settings' && callee === 'load') obj = arg;
+    else if (callee === 'z.object') {
+      obj = arg;
+      zod = true;
+    }
+    if (obj) break;
+  }
+  if (!obj) {
+    return { ...state, problem: `${path} exists but has no \`load({ … })\` or \`z.object({ … })\` settings schema to extend` };
+  }
+  const keys = new Set<string>();
+  for (const p of obj.getProperties()) {
+    if (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) keys.add(p.getName().replace(/^['"]|['"]$/g, ''));
+  }
+  const props = obj.getProperties();
+  const last = props[props.length - 1];
+  const closeBrace = obj.getEnd() - 1;
+  const flav: Flavour = { ...flavour, zod: zod ? flavour.zod ?? 4 : undefined };
+  if (!last) {
+    return { ...state, flavour: flav, keys, insertAt: closeBrace, indent: indentAt(text, obj.getStart()) + '  ' };
+  }
+  let after = last.getEnd();
+  let commaAt: number | undefined;
+  const m = /^[ \t]*,/.exec(text.slice(after));
+  if (m) after += m[0].length;
+  else commaAt = after;
+  const lineEnd = lineEndAfter(text, after);
+  if (lineEnd > closeBrace) {
+    return { ...state, flavour: flav, keys, problem: `${path}: the settings schema is on one line; add the variables by hand` };
+  }
+  return { ...state, flavour: flav, keys, insertAt: lineEnd, indent: indentAt(text, last.getStart()), commaAt };
+}
+
+/** The settings plans of every project with env reads. */
+export async function settingsPlans(ws: Workspace, options: SettingsOptions): Promise<SettingsPlan[]> {
+  const plans: SettingsPlan[] = [];
+  for (const project of await nodeProjects(ws)) {
+    if (project.framework === 'frontend') continue;
+    const reads = [];
+    for (const f of project.files) {
+      if (isExcludedFile(project, f)) continue;
+      const r = await fileEnvReads(ws, f);
+      if (r && (r.sites.length || r.envModule)) reads.push(r);
+    }
+    if (reads.length === 0) continue;
+    const written = new Set<string>();
+    for (const r of reads) for (const n of r.written) written.add(n);
+    const jsSources = project.files.filter((f) => /\.(?:js|jsx|mjs|cjs)$/.test(f));
+    const style = await importStyle(ws, project);
+    const flavour: Flavour = {
+      quote: style.quote,
+      language: project.typescript ? 'ts' : project.esm || project.framework === 'next' || !readsCommonJs(ws, jsSources) ? 'esm' : 'cjs',
+      zod: project.zod,
+      serverOnly: project.framework === 'next' && project.serverOnly,
+    };
+    const modulePath = moduleLocation(ws, project, flavour);
+    const foreign = reads.find((r) => r.envModule && r.file !== modulePath)?.file;
+    const client = project.framework === 'next' ? await clientReachable(ws, project) : new Set<string>();
+    const ignore = new Set(options.ignore);
+    const skip = (n: string) => ignore.has(n) || written.has(n) || (project.framework === 'next' && n.startsWith('NEXT_PUBLIC_'));
+    const sites: SiteStatus[] = [];
+    for (const r of reads) {
+      if (r.file === modulePath || r.envModule) continue;
+      const rel = inProject(project, r.file);
+      const nextServerOnly = project.framework === 'next' && /^(?:src\/)?(?:middleware|instrumentation)\.[jt]s$/.test(rel);
+      for (const site of r.sites) {
+        const names = siteReads(site).map((x) => x.name);
+        if (names.length === 0 || names.every(skip)) continue;
+        if (client.has(r.file) || nextServerOnly) continue;
+        let problem: string | undefined;
+        if (site.destructure?.problem) problem = `the destructuring cannot be rewritten: ${site.destructure.problem}`;
+        else if (names.some(skip)) problem = `it also destructures ${names.filter(skip).join(', ')}, which stays out of the settings module`;
+        sites.push({ site, problem });
+      }
+    }
+    if (sites.length === 0) continue;
+    const fields = decideFields(sites.map((s) => ({
+      ...s.site,
+      destructure: s.site.destructure && {
+        ...s.site.destructure,
+        elements: s.site.destructure.elements.filter((e) => !skip(e.name)),
+      },
+    })));
+    const module = await readModule(ws, modulePath, flavour);
+    const missing = [...fields.values()].filter((f) => !module.keys.has(f.name));
+    plans.push({ project, module, fields, sites, foreignModule: foreign, missing, style });
+  }
+  return plans;
+}
+
+function readsCommonJs(ws: Workspace, files: string[]): boolean {
+  let cjs = 0;
+  let esm = 0;
+  for (const f of files) {
+    const t = ws.text(f) ?? '';
+    if (/^\s*(?:import\s[\s\S]*?from\s|import\s*['"]|export\s)/m.test(t)) esm++;
+    else if (/\brequire\(|\bmodule\.exports\b|\bexports\.\w+\s*=/.test(t)) cjs++;
+  }
+  return cjs > esm;
+}
+
+/** Why the plan's module cannot be created or extended, if it cannot. */
+export function moduleProblem(plan: SettingsPlan): string | undefined {
+  if (plan.foreignModule) {
+    return `${plan.foreignModule} already validates the environment as a whole; declare the variables there and read them from it`;
+  }
+  return plan.module.problem;
+}
+
+/** Edits that create the settings module, or add the missing variables to it. */
+export function moduleEdits(ws: Workspace, plan: SettingsPlan): FileEdit[] | null {
+  if (moduleProblem(plan)) return null;
+  const m = plan.module;
+  if (!m.exists) return [{ file: m.path, create: renderSettingsModule(m.flavour, [...plan.fields.values()]) }];
+  if (plan.missing.length === 0) return [];
+  const text = ws.text(m.path);
+  if (text === undefined || m.insertAt === undefined) return null;
+  const lines = plan.missing.map((f) => `${m.indent}${renderEntry(m.flavour, f)},\n`).join('');
+  const edits: FileEdit[] = [];
+  if (m.commaAt !== undefined) edits.push({ file: m.path, start: m.commaAt, end: m.commaAt, text: ',' });
+  // A one-character replacement (not an insertion) so that two fixes adding entries conflict and
+  // the second is recomputed on the first's result instead of adding the same entries twice.
+  const at = m.insertAt;
+  if (at < text.length) edits.push({ file: m.path, start: at, end: at + 1, text: lines + text[at] });
+  else edits.push({ file: m.path, start: at, end: at, text: lines });
+  return edits;
+}
+
+export function planFor(plans: SettingsPlan[], file: string): SettingsPlan | undefined {
+  return plans.find((p) => p.sites.some((s) => s.site.file === file));
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Call sites
+
+export interface SettingsImport {
+  /** The local name of `settings` in the file. */
+  local: string;
+  /** The edit that adds the import (none when the file has it already). */
+  edit?: { file: string; start: number; end: number; text: string };
+}
+
+const STRIP_EXT = /\.(?:ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
+
+function resolvesTo(file: string, spec: string, modulePath: string): boolean {
+  if (!spec.startsWith('.')) return false;
+  return joinPath(dirname(file), spec).replace(STRIP_EXT, '') === modulePath.replace(STRIP_EXT, '');
+}
+
+/** Is a JS file written as CommonJS? */
+export function fileIsCommonJs(plan: SettingsPlan, file: string, sf: import('ts-morph').SourceFile): boolean {
+  if (/\.(?:cjs|cts)$/.test(file)) return true;
+  if (!/\.(?:js|jsx)$/.test(file)) return false;
+  if (sf.getImportDeclarations().length || sf.getExportDeclarations().length || sf.getExportAssignments().length) return false;
+  const text = sf.getFullText();
+  if (/\brequire\(|\bmodule\.exports\b/.test(text)) return true;
+  return !plan.project.esm && plan.project.framework === 'node';
+}
+
+/** The import of `settings` a file needs (or has), in the file's module style. */
+export async function settingsImport(ws: Workspace, plan: SettingsPlan, file: string): Promise<SettingsImport | { problem: string }> {
+  const sf = await typescript(ws, file);
+  const text = ws.text(file);
+  if (!sf || text === undefined) return { problem: `${file} could not be parsed` };
+  const { Node, SyntaxKind } = await import('ts-morph');
+  const modulePath = plan.module.path;
+  for (const d of sf.getImportDeclarations()) {
+    if (!resolvesTo(file, d.getModuleSpecifierValue(), modulePath)) continue;
+    const named = d.getNamedImports().find((n) => n.getName() === 'settings');
+    if (named) return { local: named.getAliasNode()?.getText() ?? 'settings' };
+  }
+  for (const v of sf.getVariableDeclarations()) {
+    const init = v.getInitializer();
+    const pattern = v.getNameNode();
+    if (!init || !Node.isCallExpression(init) || init.getExpression().getText() !== 'require') continue;
+    const arg = init.getArguments()[0];
+    if (!arg || !Node.isStringLiteral(arg) || !resolvesTo(file, arg.getLiteralText(), modulePath)) continue;
+    if (!Node.isObjectBindingPattern(pattern)) continue;
+    const el = pattern.getElements().find((e) => (e.getPropertyNameNode()?.getText() ?? e.getName()) === 'settings');
+    if (el) return { local: el.getName() };
+  }
+  const cjs = fileIsCommonJs(plan, file, sf);
+  if (cjs && plan.module.flavour.language !== 'cjs') {
+    return { problem: `${file} is CommonJS and cannot require the ES-module settings in ${modulePath}` };
+  }
+  const taken = new Set<string>();
+  for (const id of sf.getDescendantsOfKind(SyntaxKind.Identifier)) {
+    const p = id.getParent();
+    if (p && Node.isPropertyAccessExpression(p) && p.getNameNode() === id) continue;
+    if (p && (Node.isPropertyAssignment(p) || Node.isPropertySignature(p)) && p.getNameNode() === id) continue;
+    taken.add(id.getText());
+  }
+  const local = !taken.has('settings') ? 'settings' : !taken.has('appSettings') ? 'appSettings' : undefined;
+  if (!local) return { problem: `${file} already uses the names settings and appSettings` };
+  const q = plan.style.quote;
+  const semi = plan.style.semicolon ? ';' : '';
+  const spec = relativeSpecifier(file, modulePath, cjs ? '' : plan.style.suffix);
+  const binding = local === 'settings' ? 'settings' : cjs ? 'settings: appSettings' : 'settings as appSettings';
+  const line = cjs ? `const { ${binding} } = require(${q}${spec}${q})${semi}` : `import { ${binding} } from ${q}${spec}${q}${semi}`;
+  // After the last import (or require) at the top of the file.
+  const statements = sf.getStatements();
+  let lastImport: import('ts-morph').Node | undefined;
+  for (const s of statements) {
+    if (Node.isImportDeclaration(s) || Node.isImportEqualsDeclaration(s)) lastImport = s;
+    else if (cjs && Node.isVariableStatement(s) && s.getDeclarations().every((d) => isRequireInit(d.getInitializer()))) lastImport = s;
+    else if (cjs && Node.isExpressionStatement(s) && isRequireInit(s.getExpression())) lastImport = s;
+    else if (isDirective(s) && !lastImport) continue;
+    else if (cjs) break; // requires are read at the top only
+  }
+  if (lastImport) {
+    const p = lastImport.getEnd();
+    // A one-character replacement so that two fixes adding the same import in one pass conflict.
+    if (text[p] === '\n') return { local, edit: { file, start: p, end: p + 1, text: `\n${line}\n` } };
+    return { local, edit: { file, start: p, end: p, text: `\n${line}` } };
+  }
+  // No import yet: after a shebang, directives ('use strict') and a detached header comment.
+  let p = text.startsWith('#!') ? lineEndAfter(text, 0) : 0;
+  const directives = statements.filter((s, i) => statements.slice(0, i + 1).every(isDirective));
+  if (directives.length) p = lineEndAfter(text, directives[directives.length - 1]!.getEnd());
+  else {
+    const re = /\s*(\/\/[^\n]*|\/\*[\s\S]*?\*\/)/y;
+    let q2 = p;
+    let m: RegExpExecArray | null;
+    re.lastIndex = q2;
+    while ((m = re.exec(text))) {
+      q2 = re.lastIndex;
+      if (/^\n[ \t]*\n/.test(text.slice(q2))) p = q2 + 1;
+      re.lastIndex = q2;
+    }
+  }
+  const rest = text.slice(p);
+  const blank = /^\n/.test(rest) || rest === '' ? '' : '\n';
+  const prefix = p > 0 && (directives.length || text.slice(0, p).trim()) && !/\n\n$/.test(text.slice(0, p)) ? '\n' : '';
+  if (p < text.length && text[p] !== '\n') {
+    return { local, edit: { file, start: p, end: p + 1, text: `${prefix}${line}\n${blank}${text[p]}` } };
+  }
+  return { local, edit: { file, start: p, end: p, text: `${prefix}${line}\n${blank}` } };
+
+  function isRequireInit(n: import('ts-morph').Node | undefined): boolean {
+    if (!n) return false;
+    let e = n;
+    while (Node.isPropertyAccessExpression(e) || Node.isCallExpression(e)) {
+      if (Node.isCallExpression(e) && e.getExpression().getText() === 'require') return true;
+      e = e.getExpression();
+    }
+    return false;
+  }
+  function isDirective(s: import('ts-morph').Node): boolean {
+    return Node.isExpressionStatement(s) && Node.isStringLiteral(s.getExpression());
+  }
+}
+
+/** The replacement of one read, given its field and the local name of `settings`. */
+export function siteEdits(plan: SettingsPlan, site: EnvSite, local: string): { file: string; start: number; end: number; text: string }[] {
+  const q = plan.style.quote;
+  if (site.destructure) {
+    const edits = [{ file: site.file, start: site.destructure.initStart, end: site.destructure.initEnd, text: local }];
+    for (const el of site.destructure.elements) {
+      const f = plan.fields.get(el.name);
+      if (el.initStart !== undefined && el.initEnd !== undefined && f && !f.keepSiteDefaults) {
+        edits.push({ file: site.file, start: el.initStart, end: el.initEnd, text: '' });
+      }
+    }
+    return edits;
+  }
+  const f = plan.fields.get(site.name)!;
+  const ref = `${local}.${site.name}`;
+  if (f.mixed || site.defaultExpr) return [{ file: site.file, start: site.accessStart, end: site.accessEnd, text: ref }];
+  let expr = ref;
+  if (f.keepSiteDefaults && site.default !== undefined) {
+    expr = `${ref} ?? ${literal(site.default, q)}`;
+    if (site.negate || site.tightContext) expr = `(${expr})`;
+  }
+  if (site.negate) expr = `!${expr}`;
+  return [{ file: site.file, start: site.start, end: site.end, text: expr }];
+}
