@@ -1,0 +1,719 @@
+// Web-facing knowledge of an application read from its code: WebSocket endpoints (FastAPI
+// `@app.websocket`/`@router.websocket` with APIRouter prefixes and include_router prefixes
+// followed across modules, Flask-SocketIO/Flask-Sock, python-socketio, Node socket.io, `ws`,
+// express-ws), the prefix its HTTP routes live under (`/api`), upload/body limits it declares,
+// whether it is a browser frontend and which paths that frontend calls on its API.
+// Python is read with tree-sitter (src/parsers/python.ts), JavaScript/TypeScript with ts-morph
+// (src/parsers/typescript.ts): syntax trees, not regular expressions over code.
+import type { Workspace } from '../workspace.js';
+import { python, type PyNode } from '../parsers/python.js';
+import { typescript } from '../parsers/typescript.js';
+import { yaml } from '../parsers/yaml.js';
+import { dirname, joinPath } from '../classify.js';
+
+export type EndpointKind = 'fastapi' | 'flask-sock' | 'socketio' | 'ws' | 'express-ws' | 'http';
+
+export interface Endpoint {
+  /** The path as the app serves it (route parameters kept, e.g. /ws/progress/{job_id}). */
+  path: string;
+  /** The endpoint serves every path under `path` (socket.io, a `ws` server without a path). */
+  prefix: boolean;
+  kind: EndpointKind;
+  file: string;
+  line: number;
+}
+
+export interface UploadLimit {
+  bytes: number;
+  /** What declares it, e.g. "MAX_UPLOAD_SIZE" or "express.json limit". */
+  name: string;
+  file: string;
+  line: number;
+}
+
+export interface FrontendCall {
+  path: string;
+  ws: boolean;
+  file: string;
+}
+
+export interface AppAnalysis {
+  /** The app's directory ('' for the repository root). */
+  dir: string;
+  wsEndpoints: Endpoint[];
+  httpRoutes: Endpoint[];
+  /** "/api" when every HTTP route (health and docs routes aside) lives under that first segment. */
+  apiPrefix?: string;
+  /** The largest upload/body limit the app declares. */
+  uploadLimit?: UploadLimit;
+  /** A browser frontend (React, Vue, Svelte, Angular, Next, Vite…). */
+  frontend: boolean;
+  /** Next.js / Nuxt: the frontend also answers API routes itself. */
+  frameworks: string[];
+  /** Paths the frontend's code calls (fetch/axios/baseURL, WebSocket URLs, dev-server proxy keys). */
+  calls: FrontendCall[];
+  /** A base path the frontend is built for (Vite `base`, Next `basePath`), when not "/". */
+  basePath?: string;
+}
+
+const MIB = 1024 * 1024;
+
+/** Paths that are not part of an API's public surface when deciding its prefix. */
+const INFRA_ROUTES = /^\/(?:health[a-z]*|healthz|ready[a-z]*|readyz|livez?|liveness|readiness|ping|status|metrics|docs|redoc|openapi\.json|favicon\.ico)?\/?$/;
+
+function under(dir: string, file: string): boolean {
+  return dir === '' || file.startsWith(dir + '/');
+}
+
+function isTestFile(f: string): boolean {
+  return /(?:^|\/)(?:tests?|__tests__|spec)\//.test(f) || /(?:^|\/)test_[^/]*\.py$/.test(f) || /\.(?:test|spec)\.[cm]?[jt]sx?$/.test(f);
+}
+
+/** Join URL path pieces: "/api" + "/v1" + "/ws/{id}" → "/api/v1/ws/{id}". */
+export function joinUrl(...parts: string[]): string {
+  let out = parts.filter((p) => p !== '').join('/').replace(/\/{2,}/g, '/');
+  if (!out.startsWith('/')) out = '/' + out;
+  return out;
+}
+
+/** Analyse the app whose code lives under dir. */
+export async function analyzeApp(ws: Workspace, dir: string): Promise<AppAnalysis> {
+  const files = ws.files().filter((f) => under(dir, f) && !isTestFile(f));
+  const res: AppAnalysis = { dir, wsEndpoints: [], httpRoutes: [], frontend: false, frameworks: [], calls: [] };
+  const pyFiles = files.filter((f) => ws.kindOf(f) === 'python');
+  if (pyFiles.length) await analyzePython(ws, dir, pyFiles, res);
+  const pkgs = files.filter((f) => f.endsWith('package.json'));
+  for (const p of pkgs) {
+    try {
+      const pkg = JSON.parse(ws.text(p) ?? '{}') as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+      const deps = { ...(pkg.dependencies ?? {}), ...(pkg.devDependencies ?? {}) };
+      for (const fw of ['react', 'vue', 'svelte', '@angular/core', 'next', 'nuxt', 'vite', 'solid-js', 'preact', '@sveltejs/kit']) {
+        if (deps[fw]) {
+          res.frontend = true;
+          if (!res.frameworks.includes(fw)) res.frameworks.push(fw);
+        }
+      }
+    } catch {
+      /* an unreadable package.json tells nothing */
+    }
+  }
+  const tsFiles = files.filter((f) => ws.kindOf(f) === 'typescript');
+  if (tsFiles.length) await analyzeScript(ws, tsFiles, res);
+  res.apiPrefix = commonPrefix(res.httpRoutes);
+  return res;
+}
+
+function commonPrefix(routes: Endpoint[]): string | undefined {
+  const segs = new Set<string>();
+  let n = 0;
+  for (const r of routes) {
+    if (INFRA_ROUTES.test(r.path)) continue;
+    n++;
+    const m = /^\/([^/{}:*]+)(?:\/|$)/.exec(r.path);
+    if (!m || r.path === '/' + m[1]) {
+      // A route that is only one segment ("/upload") is not under a shared prefix.
+      if (!m || !/^api$/i.test(m[1]!)) return undefined;
+    }
+    segs.add(m![1]!);
+  }
+  if (n === 0 || segs.size !== 1) return undefined;
+  return '/' + [...segs][0]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python
+
+interface PyObject {
+  kind: 'app' | 'router' | 'socketio' | 'sock';
+  prefix: string;
+  file: string;
+}
+interface PyImport {
+  module: string;
+  level: number;
+  name?: string;
+}
+interface PyEdge {
+  parent: string;
+  child: string;
+  prefix: string;
+}
+interface PyRoute {
+  owner: string | undefined;
+  path: string;
+  ws: boolean;
+  kind: EndpointKind;
+  file: string;
+  line: number;
+}
+
+const APP_CTORS = new Set(['FastAPI', 'Starlette', 'Flask', 'Quart', 'Sanic']);
+const ROUTER_CTORS = new Set(['APIRouter', 'Blueprint', 'Router']);
+const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'api_route', 'route']);
+
+function pyString(n: PyNode | null | undefined): string | undefined {
+  if (!n) return undefined;
+  if (n.type === 'string') {
+    const parts = n.namedChildren.filter((c) => c && c.type !== 'string_start' && c.type !== 'string_end');
+    if (parts.some((c) => c!.type === 'interpolation')) return undefined;
+    return parts.map((c) => c!.text).join('');
+  }
+  if (n.type === 'concatenated_string') {
+    let s = '';
+    for (const c of n.namedChildren) {
+      const v = pyString(c);
+      if (v === undefined) return undefined;
+      s += v;
+    }
+    return s;
+  }
+  return undefined;
+}
+
+function kwArg(args: PyNode | null, name: string): PyNode | undefined {
+  if (!args) return undefined;
+  for (const a of args.namedChildren) {
+    if (a && a.type === 'keyword_argument' && a.childForFieldName('name')?.text === name) return a.childForFieldName('value') ?? undefined;
+  }
+  return undefined;
+}
+
+function posArgs(args: PyNode | null): PyNode[] {
+  if (!args) return [];
+  return args.namedChildren.filter((a): a is PyNode => !!a && a.type !== 'keyword_argument' && a.type !== 'comment');
+}
+
+function calleeName(call: PyNode): string {
+  const fn = call.childForFieldName('function');
+  if (!fn) return '';
+  if (fn.type === 'identifier') return fn.text;
+  if (fn.type === 'attribute') return fn.childForFieldName('attribute')?.text ?? '';
+  return '';
+}
+
+/** Evaluate a small numeric expression (50 * 1024 * 1024, int(os.getenv("X", "10485760"))). */
+function pyNumber(n: PyNode | null | undefined): number | undefined {
+  if (!n) return undefined;
+  switch (n.type) {
+    case 'integer':
+      return Number(n.text.replace(/_/g, '').toLowerCase().replace(/l$/, ''));
+    case 'float':
+      return Number(n.text.replace(/_/g, ''));
+    case 'parenthesized_expression':
+      return pyNumber(n.namedChildren[0]);
+    case 'binary_operator': {
+      const l = pyNumber(n.childForFieldName('left'));
+      const r = pyNumber(n.childForFieldName('right'));
+      const op = n.childForFieldName('operator')?.text;
+      if (l === undefined || r === undefined) return undefined;
+      if (op === '*') return l * r;
+      if (op === '+') return l + r;
+      if (op === '-') return l - r;
+      if (op === '**') return l ** r;
+      if (op === '<<') return l * 2 ** r;
+      return undefined;
+    }
+    case 'string': {
+      const s = pyString(n);
+      return s !== undefined && /^\s*\d+(?:\.\d+)?\s*$/.test(s) ? Number(s) : undefined;
+    }
+    case 'call': {
+      const name = calleeName(n);
+      const args = n.childForFieldName('arguments');
+      const pos = posArgs(args);
+      if ((name === 'int' || name === 'float') && pos.length === 1) return pyNumber(pos[0]);
+      if ((name === 'getenv' || name === 'get') && pos.length >= 2) return pyNumber(pos[1]);
+      if (name === 'Field') return pyNumber(kwArg(args, 'default') ?? pos[0]);
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+const LIMIT_NAME = /^(?:MAX_(?:UPLOAD|FILE|CONTENT|BODY|REQUEST|DOCUMENT|PDF)\w*|\w*UPLOAD\w*(?:SIZE|LIMIT|BYTES|MB)\w*)$/i;
+
+function limitBytes(name: string, value: number): number | undefined {
+  if (!(value > 0)) return undefined;
+  if (/(?:^|_)(?:MB|MIB|MEGABYTES)(?:_|$)/i.test(name)) return value * MIB;
+  if (/(?:^|_)(?:GB|GIB)(?:_|$)/i.test(name)) return value * 1024 * MIB;
+  if (/(?:^|_)(?:KB|KIB)(?:_|$)/i.test(name)) return value * 1024;
+  // A bare number under 1 KiB without a unit in its name is not a byte count we can trust.
+  return value >= 1024 ? value : undefined;
+}
+
+async function analyzePython(ws: Workspace, dir: string, files: string[], res: AppAnalysis): Promise<void> {
+  const objects = new Map<string, PyObject>(); // file#name → object
+  const imports = new Map<string, Map<string, PyImport>>(); // file → local name → import
+  const edges: PyEdge[] = [];
+  const routes: PyRoute[] = [];
+  const pending: { file: string; parent: PyNode; child: PyNode; prefix: string }[] = [];
+  const limits: UploadLimit[] = [];
+  const rootWs: PyRoute[] = [];
+  // Route owners are met during the walk, before every module is read: keep the node, resolve later.
+  const lazy = new Map<string, { file: string; node: PyNode }>();
+  const refKey = (file: string, node: PyNode): string => {
+    const k = `lazy:${lazy.size}`;
+    lazy.set(k, { file, node });
+    return k;
+  };
+  const isSockObject = (file: string, obj: PyNode): boolean => objects.get(`${file}#${obj.text}`)?.kind === 'sock';
+
+  for (const file of files) {
+    const m = await python(ws, file);
+    if (!m) continue;
+    const imp = new Map<string, PyImport>();
+    imports.set(file, imp);
+    const visit = (n: PyNode) => {
+      switch (n.type) {
+        case 'import_statement':
+          for (const c of n.childrenForFieldName('name')) {
+            if (!c) continue;
+            if (c.type === 'aliased_import') {
+              imp.set(c.childForFieldName('alias')!.text, { module: c.childForFieldName('name')!.text, level: 0 });
+            } else {
+              const first = c.text.split('.')[0]!;
+              imp.set(first, { module: first, level: 0 });
+            }
+          }
+          return;
+        case 'import_from_statement': {
+          const modNode = n.childForFieldName('module_name');
+          let module = '';
+          let level = 0;
+          if (modNode?.type === 'relative_import') {
+            const prefix = modNode.namedChildren.find((c) => c?.type === 'import_prefix');
+            level = prefix ? prefix.text.length : 0;
+            module = modNode.namedChildren.find((c) => c?.type === 'dotted_name')?.text ?? '';
+          } else if (modNode) module = modNode.text;
+          for (const c of n.childrenForFieldName('name')) {
+            if (!c) continue;
+            if (c.type === 'aliased_import') {
+              imp.set(c.childForFieldName('alias')!.text, { module, level, name: c.childForFieldName('name')!.text });
+            } else imp.set(c.text, { module, level, name: c.text });
+          }
+          return;
+        }
+        case 'assignment': {
+          const left = n.childForFieldName('left');
+          const right = n.childForFieldName('right');
+          if (left?.type === 'identifier' && right?.type === 'call') {
+            const ctor = calleeName(right);
+            const args = right.childForFieldName('arguments');
+            if (APP_CTORS.has(ctor)) objects.set(`${file}#${left.text}`, { kind: 'app', prefix: '', file });
+            else if (ROUTER_CTORS.has(ctor)) {
+              const p = pyString(kwArg(args, 'prefix') ?? kwArg(args, 'url_prefix')) ?? '';
+              objects.set(`${file}#${left.text}`, { kind: 'router', prefix: p, file });
+            } else if (ctor === 'AsyncServer' || (ctor === 'Server' && right.childForFieldName('function')?.text.startsWith('socketio'))) {
+              objects.set(`${file}#${left.text}`, { kind: 'socketio', prefix: '', file });
+            } else if (ctor === 'Sock') {
+              objects.set(`${file}#${left.text}`, { kind: 'sock', prefix: '', file });
+            } else if (ctor === 'SocketIO') {
+              // Flask-SocketIO wraps the Flask app and serves /socket.io/.
+              rootWs.push({ owner: undefined, path: '/socket.io', ws: true, kind: 'socketio', file, line: n.startPosition.row + 1 });
+            } else if (ctor === 'ASGIApp' || ctor === 'WSGIApp') {
+              const path = pyString(kwArg(args, 'socketio_path')) ?? 'socket.io';
+              rootWs.push({ owner: undefined, path: joinUrl(path), ws: true, kind: 'socketio', file, line: n.startPosition.row + 1 });
+            }
+          }
+          // Upload limits: MAX_UPLOAD_SIZE = 50 * 1024 * 1024, MAX_UPLOAD_MB: int = 50, app.config["MAX_CONTENT_LENGTH"] = …
+          let name: string | undefined;
+          if (left?.type === 'identifier') name = left.text;
+          else if (left?.type === 'subscript') name = pyString(left.childForFieldName('subscript'));
+          else if (left?.type === 'attribute') name = left.childForFieldName('attribute')?.text;
+          if (name && (LIMIT_NAME.test(name) || name === 'MAX_CONTENT_LENGTH')) {
+            const v = pyNumber(right);
+            const bytes = v === undefined ? undefined : limitBytes(name, v);
+            if (bytes) limits.push({ bytes, name, file, line: n.startPosition.row + 1 });
+          }
+          break;
+        }
+        case 'decorator': {
+          const call = n.namedChildren.find((c) => c?.type === 'call');
+          const fn = call?.childForFieldName('function');
+          if (call && fn?.type === 'attribute') {
+            const method = fn.childForFieldName('attribute')!.text;
+            const obj = fn.childForFieldName('object')!;
+            const path = pyString(posArgs(call.childForFieldName('arguments'))[0]);
+            if (path !== undefined) {
+              const line = n.startPosition.row + 1;
+              if (method === 'websocket' || method === 'websocket_route') {
+                routes.push({ owner: refKey(file, obj), path, ws: true, kind: 'fastapi', file, line });
+              } else if (method === 'route' && isSockObject(file, obj)) {
+                routes.push({ owner: refKey(file, obj), path, ws: true, kind: 'flask-sock', file, line });
+              } else if (HTTP_METHODS.has(method)) {
+                routes.push({ owner: refKey(file, obj), path, ws: false, kind: 'http', file, line });
+              }
+            }
+          }
+          break;
+        }
+        case 'call': {
+          const fn = n.childForFieldName('function');
+          if (fn?.type === 'attribute') {
+            const method = fn.childForFieldName('attribute')!.text;
+            const obj = fn.childForFieldName('object')!;
+            const args = n.childForFieldName('arguments');
+            const pos = posArgs(args);
+            const line = n.startPosition.row + 1;
+            if ((method === 'include_router' || method === 'register_blueprint') && pos[0]) {
+              const prefix = pyString(kwArg(args, 'prefix') ?? kwArg(args, 'url_prefix')) ?? '';
+              pending.push({ file, parent: obj, child: pos[0], prefix });
+            } else if (method === 'mount' && pos.length >= 2) {
+              const prefix = pyString(pos[0]);
+              if (prefix !== undefined) pending.push({ file, parent: obj, child: pos[1]!, prefix });
+            } else if ((method === 'add_api_websocket_route' || method === 'add_websocket_route') && pos[0]) {
+              const path = pyString(pos[0]);
+              if (path !== undefined) routes.push({ owner: refKey(file, obj), path, ws: true, kind: 'fastapi', file, line });
+            } else if ((method === 'add_api_route' || method === 'add_url_rule') && pos[0]) {
+              const path = pyString(pos[0]);
+              if (path !== undefined) routes.push({ owner: refKey(file, obj), path, ws: false, kind: 'http', file, line });
+            }
+          }
+          break;
+        }
+      }
+      for (const c of n.namedChildren) if (c) visit(c);
+    };
+    visit(m.root);
+  }
+
+  // Resolution of references to app/router objects across modules.
+  const moduleFile = (from: string, module: string, level: number): string | undefined => {
+    const rel = module ? module.split('.').join('/') : '';
+    const cands: string[] = [];
+    if (level > 0) {
+      let base = dirname(from);
+      for (let i = 1; i < level; i++) base = dirname(base);
+      cands.push(joinPath(base, rel));
+    } else {
+      for (let d = dirname(from); ; d = dirname(d)) {
+        cands.push(joinPath(d, rel));
+        if (d === '' || d === dir) break;
+      }
+      cands.push(joinPath(dir, 'src', rel));
+    }
+    for (const c of cands) {
+      if (c && ws.exists(c + '.py')) return c + '.py';
+      if (ws.exists(joinPath(c, '__init__.py'))) return joinPath(c, '__init__.py');
+    }
+    return undefined;
+  };
+  const resolveName = (file: string, name: string, depth = 0): string | undefined => {
+    if (depth > 8) return undefined;
+    if (objects.has(`${file}#${name}`)) return `${file}#${name}`;
+    const im = imports.get(file)?.get(name);
+    if (!im) return undefined;
+    if (im.name !== undefined) {
+      const mf = moduleFile(file, im.module, im.level);
+      if (mf) return resolveName(mf, im.name, depth + 1);
+    }
+    return undefined;
+  };
+  const resolveModuleRef = (file: string, dotted: string): string | undefined => {
+    const [head, ...rest] = dotted.split('.');
+    const im = imports.get(file)?.get(head!);
+    if (!im) return undefined;
+    const base = im.name !== undefined ? (im.module ? `${im.module}.${im.name}` : im.name) : im.module;
+    return moduleFile(file, [base, ...rest].filter(Boolean).join('.'), im.level);
+  };
+  function refKeyImpl(file: string, node: PyNode): string | undefined {
+    if (node.type === 'identifier') return resolveName(file, node.text) ?? `${file}#${node.text}`;
+    if (node.type === 'attribute') {
+      const obj = node.childForFieldName('object')!;
+      const attr = node.childForFieldName('attribute')!.text;
+      const mf = resolveModuleRef(file, obj.text);
+      if (mf) return resolveName(mf, attr) ?? `${mf}#${attr}`;
+    }
+    return undefined;
+  }
+  const resolve = (k: string | undefined): string | undefined => {
+    if (!k) return undefined;
+    const l = lazy.get(k);
+    return l ? refKeyImpl(l.file, l.node) : k;
+  };
+  for (const p of pending) {
+    const parent = refKeyImpl(p.file, p.parent);
+    const child = refKeyImpl(p.file, p.child);
+    if (parent && child) edges.push({ parent, child, prefix: p.prefix });
+  }
+
+  const prefixesOf = (id: string | undefined, seen = new Set<string>()): string[] => {
+    if (!id || seen.has(id)) return [''];
+    seen.add(id);
+    const own = objects.get(id);
+    const incoming = edges.filter((e) => e.child === id);
+    if (incoming.length === 0) return [own?.prefix ?? ''];
+    const out: string[] = [];
+    for (const e of incoming) {
+      for (const pp of prefixesOf(e.parent, new Set(seen))) out.push(joinUrl(pp, e.prefix, own?.kind === 'router' ? own.prefix : ''));
+    }
+    return [...new Set(out)];
+  };
+
+  for (const r of [...routes, ...rootWs]) {
+    const owner = resolve(r.owner);
+    for (const pre of r.owner ? prefixesOf(owner) : ['']) {
+      const ep: Endpoint = { path: joinUrl(pre, r.path), prefix: r.kind === 'socketio', kind: r.kind, file: r.file, line: r.line };
+      (r.ws ? res.wsEndpoints : res.httpRoutes).push(ep);
+    }
+  }
+  // python-socketio servers are reached through ASGIApp (recorded above); a bare AsyncServer
+  // attached some other way still answers on /socket.io/.
+  for (const [, o] of objects) {
+    if (o.kind === 'socketio' && !res.wsEndpoints.some((e) => e.kind === 'socketio')) {
+      res.wsEndpoints.push({ path: '/socket.io', prefix: true, kind: 'socketio', file: o.file, line: 1 });
+    }
+  }
+  pickLimit(res, limits);
+}
+
+function pickLimit(res: AppAnalysis, limits: UploadLimit[]): void {
+  for (const l of limits) if (!res.uploadLimit || l.bytes > res.uploadLimit.bytes) res.uploadLimit = l;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JavaScript / TypeScript
+
+/** "10mb", "1gb", "500kb", 1048576 → bytes (the `bytes` package's units, as Express uses them). */
+export function parseSize(v: string | number): number | undefined {
+  if (typeof v === 'number') return v > 0 ? v : undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?\s*$/i.exec(v);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mult = unit.startsWith('g') ? 1024 * MIB : unit.startsWith('m') ? MIB : unit.startsWith('k') ? 1024 : 1;
+  return Math.round(n * mult);
+}
+
+async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): Promise<void> {
+  const { SyntaxKind, Node } = await import('ts-morph');
+  type TNode = import('ts-morph').Node;
+  const limits: UploadLimit[] = [];
+  const num = (n: TNode | undefined): number | undefined => {
+    if (!n) return undefined;
+    if (Node.isNumericLiteral(n)) return Number(n.getLiteralValue());
+    if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) return parseSize(n.getLiteralValue());
+    if (Node.isParenthesizedExpression(n)) return num(n.getExpression());
+    if (Node.isBinaryExpression(n)) {
+      const l = num(n.getLeft());
+      const r = num(n.getRight());
+      const op = n.getOperatorToken().getText();
+      if (l === undefined || r === undefined) return undefined;
+      return op === '*' ? l * r : op === '+' ? l + r : op === '-' ? l - r : undefined;
+    }
+    return undefined;
+  };
+  /** Literal text of a string or template (placeholders as \0), or undefined. */
+  const literalText = (n: TNode): string | undefined => {
+    if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) return n.getLiteralValue();
+    if (Node.isTemplateExpression(n)) {
+      let s = n.getHead().getLiteralText();
+      for (const sp of n.getTemplateSpans()) s += '\0' + sp.getLiteral().getLiteralText();
+      return s;
+    }
+    return undefined;
+  };
+  /** The path part of a URL-ish literal: "/api/x", "ws://host:8000/ws/a" → "/ws/a", "\0/ws/\0" → "/ws/". */
+  const pathOf = (s: string): string | undefined => {
+    // Scheme and host may be placeholders (`${proto}://${location.host}/ws/…`); a path that starts
+    // with a placeholder (`${API_BASE}/upload`) is relative to a base we cannot see.
+    const t = s.replace(/^(?:[a-z]+|\0)+:\/\/[^/]*/i, '');
+    if (!t.startsWith('/') || t.startsWith('//')) return undefined;
+    const cut = t.indexOf('\0');
+    const p = (cut === -1 ? t : t.slice(0, cut)).split(/[?#]/)[0]!;
+    return p || undefined;
+  };
+
+  for (const file of files) {
+    const sf = await typescript(ws, file);
+    if (!sf) continue;
+    const fromModule = new Map<string, string>(); // local name → module
+    for (const im of sf.getImportDeclarations()) {
+      const mod = im.getModuleSpecifierValue();
+      const def = im.getDefaultImport();
+      if (def) fromModule.set(def.getText(), mod);
+      const ns = im.getNamespaceImport();
+      if (ns) fromModule.set(ns.getText(), mod);
+      for (const n of im.getNamedImports()) fromModule.set((n.getAliasNode() ?? n.getNameNode()).getText(), mod);
+    }
+    for (const v of sf.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+      const init = v.getInitializer();
+      if (init && Node.isCallExpression(init) && init.getExpression().getText() === 'require') {
+        const a = init.getArguments()[0];
+        if (a && Node.isStringLiteral(a)) {
+          const nameNode = v.getNameNode();
+          if (Node.isIdentifier(nameNode)) fromModule.set(nameNode.getText(), a.getLiteralValue());
+          else if (Node.isObjectBindingPattern(nameNode)) for (const el of nameNode.getElements()) fromModule.set(el.getName(), a.getLiteralValue());
+        }
+      }
+    }
+    const moduleOf = (expr: TNode): string | undefined => {
+      const t = expr.getText();
+      const head = t.split('.')[0]!;
+      return fromModule.get(head);
+    };
+    const isVite = /(?:^|\/)vite\.config\.[cm]?[jt]s$/.test(file);
+    const isNextConfig = /(?:^|\/)next\.config\.[cm]?[jt]s$/.test(file);
+    sf.forEachDescendant((n) => {
+      const line = n.getStartLineNumber();
+      if (Node.isNewExpression(n) || Node.isCallExpression(n)) {
+        const callee = n.getExpression();
+        const args = n.getArguments?.() ?? [];
+        const mod = moduleOf(callee);
+        const calleeText = callee.getText();
+        const opts = args.find((a) => Node.isObjectLiteralExpression(a));
+        const optString = (key: string): string | undefined => {
+          if (!opts || !Node.isObjectLiteralExpression(opts)) return undefined;
+          const p = opts.getProperty(key);
+          if (p && Node.isPropertyAssignment(p)) {
+            const init = p.getInitializer();
+            if (init) return literalText(init);
+          }
+          return undefined;
+        };
+        if (Node.isNewExpression(n) && mod === 'socket.io') {
+          res.wsEndpoints.push({ path: joinUrl(optString('path') ?? '/socket.io'), prefix: true, kind: 'socketio', file, line });
+        } else if (Node.isNewExpression(n) && mod === 'ws' && /Server$/.test(calleeText)) {
+          const p = optString('path');
+          res.wsEndpoints.push({ path: p ? joinUrl(p) : '/', prefix: !p, kind: 'ws', file, line });
+        } else if (Node.isCallExpression(n) && mod === 'socket.io' && fromModule.get(calleeText) === 'socket.io') {
+          res.wsEndpoints.push({ path: joinUrl(optString('path') ?? '/socket.io'), prefix: true, kind: 'socketio', file, line });
+        } else if (Node.isCallExpression(n) && Node.isPropertyAccessExpression(callee)) {
+          const method = callee.getName();
+          const first = args[0] ? literalText(args[0]) : undefined;
+          if (method === 'ws' && first?.startsWith('/') && args.length >= 2) {
+            res.wsEndpoints.push({ path: joinUrl(first), prefix: false, kind: 'express-ws', file, line });
+          } else if (method === 'use' && first?.startsWith('/') && args.length >= 2 && !res.frontend) {
+            res.httpRoutes.push({ path: joinUrl(first), prefix: true, kind: 'http', file, line });
+          } else if (['get', 'post', 'put', 'patch', 'delete', 'all'].includes(method) && first?.startsWith('/') && args.length >= 2 && !res.frontend) {
+            res.httpRoutes.push({ path: joinUrl(first), prefix: false, kind: 'http', file, line });
+          }
+          // Body limits: express.json({ limit: '10mb' }), bodyParser.raw({ limit }), multer({ limits: { fileSize } }).
+          if (['json', 'urlencoded', 'raw', 'text'].includes(method)) {
+            const lim = optString('limit');
+            const b = lim !== undefined ? parseSize(lim) : undefined;
+            if (b) limits.push({ bytes: b, name: `${calleeText} limit`, file, line });
+          }
+        }
+        if (Node.isNewExpression(n) && /(?:^|\.)WebSocket$/.test(calleeText) && mod !== 'ws' && args[0]) {
+          // A browser WebSocket: the frontend connects to this path.
+          const lits = [args[0], ...args[0].getDescendants()].map(literalText).filter((x): x is string => x !== undefined);
+          for (const l of lits) {
+            const p = pathOf(l);
+            if (p) {
+              res.calls.push({ path: p, ws: true, file });
+              break;
+            }
+          }
+        }
+        if (Node.isCallExpression(n) && args[0] && (/(?:^|\.)fetch$/.test(calleeText) || /^(?:axios|api|http|client|instance|request)(?:\.(?:get|post|put|patch|delete|request))?$/.test(calleeText))) {
+          const l = literalText(args[0]);
+          const p = l !== undefined ? pathOf(l) : undefined;
+          if (p) res.calls.push({ path: p, ws: false, file });
+        }
+      }
+      if (Node.isPropertyAssignment(n)) {
+        const key = n.getName().replace(/^['"]|['"]$/g, '');
+        const init = n.getInitializer();
+        if (!init) return;
+        if (/^(?:baseURL|baseUrl|apiBase|apiUrl|prefixUrl)$/.test(key)) {
+          for (const x of [init, ...init.getDescendants()]) {
+            const l = literalText(x);
+            const p = l !== undefined ? pathOf(l) : undefined;
+            if (p) {
+              res.calls.push({ path: p, ws: false, file });
+              break;
+            }
+          }
+        }
+        if (key === 'fileSize' || key === 'bodyLimit' || key === 'sizeLimit' || key === 'bodySizeLimit') {
+          const b = num(init);
+          if (b) limits.push({ bytes: b, name: key, file, line });
+        }
+        if (isVite && key === 'proxy' && Node.isObjectLiteralExpression(init)) {
+          for (const p of init.getProperties()) {
+            if (!Node.isPropertyAssignment(p)) continue;
+            const k = p.getName().replace(/^['"]|['"]$/g, '');
+            if (!k.startsWith('/')) continue;
+            const v = p.getInitializer();
+            let isWs = false;
+            if (v && Node.isObjectLiteralExpression(v)) {
+              const wsProp = v.getProperty('ws');
+              isWs = !!wsProp && Node.isPropertyAssignment(wsProp) && wsProp.getInitializer()?.getText() === 'true';
+            }
+            res.calls.push({ path: k, ws: isWs, file });
+          }
+        }
+        if ((isVite && key === 'base') || (isNextConfig && key === 'basePath')) {
+          const l = literalText(init);
+          if (l && l.startsWith('/') && l !== '/' && !l.includes('\0')) res.basePath = l.replace(/\/+$/, '');
+        }
+      }
+      if (Node.isVariableDeclaration(n) && /^(?:API_?(?:BASE|URL|ROOT)\w*|apiBase\w*|baseUrl|BASE_URL|apiUrl|WS_?(?:BASE|URL)\w*|wsUrl|wsBase\w*)$/i.test(n.getName())) {
+        const init = n.getInitializer();
+        if (!init) return;
+        const isWs = /ws/i.test(n.getName());
+        for (const x of [init, ...init.getDescendants()]) {
+          const l = literalText(x);
+          const p = l !== undefined ? pathOf(l) : undefined;
+          if (p) {
+            res.calls.push({ path: p, ws: isWs, file });
+            break;
+          }
+        }
+      }
+    });
+  }
+  pickLimit(res, limits);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compose services: host names → the code they run
+
+export interface ServiceRef {
+  file: string;
+  name: string;
+  /** Build context directory relative to the workspace root ('' = root), when the service builds. */
+  context?: string;
+  image?: string;
+  /** Names other containers reach it by: the service name, container_name, hostname, network aliases. */
+  hosts: string[];
+}
+
+/** Services of every compose file in the workspace (read-only view). */
+export function composeServices(ws: Workspace): ServiceRef[] {
+  const out: ServiceRef[] = [];
+  for (const f of ws.files('compose')) {
+    const m = yaml(ws, f);
+    const services = (m?.value as { services?: Record<string, unknown> } | undefined)?.services;
+    if (!services || typeof services !== 'object') continue;
+    for (const [name, raw] of Object.entries(services)) {
+      const s = (raw ?? {}) as Record<string, unknown>;
+      const ref: ServiceRef = { file: f, name, hosts: [name] };
+      const build = s.build;
+      const ctx = typeof build === 'string' ? build : build && typeof build === 'object' ? (build as { context?: string }).context ?? '.' : undefined;
+      if (ctx !== undefined && !/^[a-z]+:\/\//i.test(ctx)) ref.context = joinPath(dirname(f), ctx);
+      if (typeof s.image === 'string') ref.image = s.image;
+      if (typeof s.container_name === 'string') ref.hosts.push(s.container_name);
+      if (typeof s.hostname === 'string') ref.hosts.push(s.hostname);
+      const nets = s.networks;
+      if (nets && typeof nets === 'object' && !Array.isArray(nets)) {
+        for (const n of Object.values(nets as Record<string, unknown>)) {
+          const aliases = (n as { aliases?: unknown } | null)?.aliases;
+          if (Array.isArray(aliases)) for (const a of aliases) if (typeof a === 'string') ref.hosts.push(a);
+        }
+      }
+      out.push(ref);
+    }
+  }
+  return out;
+}
+
+/** The directory of the code a host name runs: its compose service's build context, else a directory named like it. */
+export function codeDirForHost(ws: Workspace, host: string): string | undefined {
+  const svc = composeServices(ws).find((s) => s.hosts.includes(host) && s.context !== undefined);
+  if (svc) return svc.context;
+  if (ws.files().some((f) => f.startsWith(host + '/'))) return host;
+  return undefined;
+}
