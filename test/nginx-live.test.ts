@@ -1,0 +1,237 @@
+// The nginx transforms proven with the real nginx binary:
+// - `nginx -t` passes on every nginx configuration in the nginx fixtures and in the
+//   compose/reverse-proxy fixtures (before and after), and on the seed project after both fixes;
+// - live: nginx in front of a Node WebSocket server (the `ws` package) and a plain HTTP server on
+//   loopback — the WebSocket handshake and a message round-trip work through the FIXED config and
+//   fail through the ORIGINAL one; the generated reverse proxy forwards X-Forwarded-*/X-Real-IP,
+//   answers /healthz, and enforces client_max_body_size (just under passes, over gets 413).
+// nginx runs in a private mount namespace (see test/helpers/nginx.ts); every process started here
+// is stopped in afterAll/finally, by pid.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { openWorkspace, planFixes } from '../src/api.js';
+import { nginxSets } from '../src/project/nginx.js';
+import { FIXTURES, copyTree, fixtureCases, tmpDir } from './helpers/tree.js';
+import {
+  freePort,
+  layout,
+  nginxTest,
+  nginxUnavailable,
+  opensslAvailable,
+  selfSignedCert,
+  startNginx,
+  withLoopbackPorts,
+  type EtcNginx,
+  type Running,
+} from './helpers/nginx.js';
+
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+const unavailable = nginxUnavailable();
+if (unavailable) process.stderr.write(`\n[nginx-live] NOT RUN: ${unavailable}${CI ? ' (CI=true: failing)' : ''}\n\n`);
+
+describe('nginx binary', () => {
+  it('is available (required under CI)', () => {
+    if (unavailable && CI) throw new Error(`nginx tests cannot run: ${unavailable}`);
+    if (unavailable) console.warn(`nginx tests skipped locally: ${unavailable}`);
+  });
+});
+
+/** Lay out every configuration of a tree the way the image sees it. */
+function layoutsOf(tree: string): { label: string; etc: EtcNginx }[] {
+  const ws = openWorkspace(tree);
+  const out: { label: string; etc: EtcNginx }[] = [];
+  for (const set of nginxSets(ws)) {
+    if (set.main) {
+      out.push({ label: set.main, etc: layout({ tree: path.join(tree, path.dirname(set.main)) }) });
+    } else {
+      const httpFiles = set.files.filter((f) => f.context === 'http');
+      if (!httpFiles.length) continue;
+      const confd: Record<string, string> = {};
+      for (const f of httpFiles) confd[path.basename(f.file)] = f.cfg.text;
+      out.push({ label: httpFiles.map((f) => f.file).join(', '), etc: layout({ confd }) });
+    }
+  }
+  return out;
+}
+
+function checkTree(tree: string): void {
+  const layouts = layoutsOf(tree);
+  expect(layouts.length, `no nginx configuration found in ${tree}`).toBeGreaterThan(0);
+  for (const { label, etc } of layouts) {
+    provideCertificates(etc);
+    const r = nginxTest(etc);
+    expect(r.ok, `nginx -t failed for ${label} in ${tree}:\n${r.output}`).toBe(true);
+  }
+}
+
+/** TLS configurations name certificate files the deployment provides: make self-signed ones at those paths. */
+function provideCertificates(etc: EtcNginx): void {
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.conf')) files.push(p);
+    }
+  };
+  walk(etc.dir);
+  for (const f of files) {
+    const text = fs.readFileSync(f, 'utf8');
+    const certs = [...text.matchAll(/^\s*ssl_certificate(_key)?\s+(\S+);/gm)].map((m) => m[2]!);
+    if (!certs.length) continue;
+    if (!opensslAvailable()) throw new Error('openssl is needed to make test certificates (apt-get install -y openssl)');
+    for (const c of certs) {
+      if (!c.startsWith('/etc/nginx/')) throw new Error(`certificate path outside /etc/nginx: ${c}`);
+    }
+    const cert = certs.find((_, i) => i % 2 === 0)!;
+    const key = certs.find((_, i) => i % 2 === 1)!;
+    const dir = path.join(etc.dir, path.dirname(cert.slice('/etc/nginx/'.length)));
+    selfSignedCert(dir, path.basename(cert), path.basename(key));
+    const keyDir = path.join(etc.dir, path.dirname(key.slice('/etc/nginx/'.length)));
+    if (keyDir !== dir) fs.copyFileSync(path.join(dir, path.basename(key)), path.join(keyDir, path.basename(key)));
+  }
+}
+
+const nginxCases = fixtureCases().filter((c) => c.rule.startsWith('nginx/') || c.rule === 'compose/reverse-proxy');
+
+describe.skipIf(!!unavailable)('nginx -t', () => {
+  for (const c of nginxCases) {
+    for (const side of ['before', 'after'] as const) {
+      const tree = path.join(c.dir, side);
+      if (!fs.existsSync(tree)) continue;
+      const hasNginx = openWorkspace(tree).files('nginx').length > 0;
+      if (!hasNginx) continue;
+      it(`${c.rule} › ${c.name} › ${side}`, () => checkTree(tree));
+    }
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// A backend: plain HTTP (echoes method, path, headers and body size) and WebSockets (echo).
+
+interface Backend {
+  port: number;
+  close(): Promise<void>;
+}
+
+async function startBackend(): Promise<Backend> {
+  const server = http.createServer((req, res) => {
+    let size = 0;
+    req.on('data', (b: Buffer) => (size += b.length));
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, size }));
+    });
+  });
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (client) => {
+      client.on('message', (m) => client.send(`echo:${m.toString()}`));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Open a WebSocket, send one message, return the reply (rejects when the handshake fails). */
+function wsRoundTrip(url: string, msg: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = new WebSocket(url);
+    const t = setTimeout(() => {
+      sock.terminate();
+      reject(new Error('timeout'));
+    }, 5000);
+    sock.once('open', () => sock.send(msg));
+    sock.once('message', (m) => {
+      clearTimeout(t);
+      sock.close();
+      resolve(m.toString());
+    });
+    sock.once('unexpected-response', (_req, res) => {
+      clearTimeout(t);
+      sock.terminate();
+      reject(new Error(`handshake refused: HTTP ${res.statusCode}`));
+    });
+    sock.once('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+  });
+}
+
+function request(port: number, pathName: string, opts: { method?: string; body?: Buffer; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: pathName, method: opts.method ?? 'GET', headers: { ...(opts.headers ?? {}), ...(opts.body ? { 'content-length': String(opts.body.length) } : {}) } }, (res) => {
+      let body = '';
+      res.on('data', (b) => (body += b));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      // nginx may answer 413 and close before the whole body is sent
+      if (e.code === 'EPIPE' || e.code === 'ECONNRESET') return;
+      reject(e);
+    });
+    if (opts.body) req.end(opts.body);
+    else req.end();
+  });
+}
+
+describe.skipIf(!!unavailable)('live: nginx/websocket-upgrade', () => {
+  const stops: (() => Promise<void>)[] = [];
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await startBackend();
+    stops.push(() => backend.close());
+  });
+  afterAll(async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  });
+
+  const caseDir = path.join(FIXTURES, 'nginx', 'websocket-upgrade', 'conf-d-file');
+  const conf = (side: string) => fs.readFileSync(path.join(caseDir, side, 'nginx', 'conf.d', 'default.conf'), 'utf8');
+
+  async function run(text: string, fn: (port: number) => Promise<void>): Promise<void> {
+    const port = await freePort();
+    const etc = layout({ confd: { 'default.conf': withLoopbackPorts(text, [port], { 'backend:8000': backend.port }) } });
+    let nginx: Running | undefined;
+    const stop = async () => nginx?.stop();
+    stops.push(stop);
+    try {
+      nginx = await startNginx(etc, port);
+      await fn(port);
+    } finally {
+      await stop();
+    }
+  }
+
+  it('the ORIGINAL config does not carry the WebSocket handshake', async () => {
+    await run(conf('before'), async (port) => {
+      await expect(wsRoundTrip(`ws://127.0.0.1:${port}/ws/jobs/1`, 'hello')).rejects.toThrow(/handshake refused|socket hang up|Unexpected server response/);
+    });
+  });
+
+  it('the FIXED config carries it and a message round-trips', async () => {
+    await run(conf('after'), async (port) => {
+      expect(await wsRoundTrip(`ws://127.0.0.1:${port}/ws/jobs/1`, 'hello')).toBe('echo:hello');
+      // Plain requests still work and are not upgraded.
+      const r = await request(port, '/api/items');
+      expect(r.status).toBe(200);
+      const echoed = JSON.parse(r.body) as { headers: Record<string, string> };
+      expect(echoed.headers.connection).toBe('close');
+      expect(echoed.headers.upgrade).toBeUndefined();
+    });
+  });
+});
