@@ -10,6 +10,7 @@ import { execLast, shellScriptIndex } from '../../src/project/migrations.js';
 import { blankContinuationComments, effectiveRun, lineage, scriptOf, sourceOfImagePath } from '../../src/project/entrypoint.js';
 import { composeFiles, compose } from '../../src/project/compose.js';
 import { lineStartAt } from '../../src/text.js';
+import { jsonStringLiterals } from '../../src/edit/words.js';
 
 type Data =
   | { kind: 'shell-form'; file: string; start: number }
@@ -241,24 +242,6 @@ function joinTokens(raw: string, toks: ShellToken[]): string | undefined {
     const text = t.type === 'word' ? t.raw.replace(/\\\n/g, '') : raw.slice(t.start, t.end);
     out += (prevEnd === -1 || t.start === prevEnd ? '' : ' ') + text;
     prevEnd = t.end;
-  }
-  return out;
-}
-
-/** [start, end) of each JSON string literal in a JSON-form instruction's source, in order. */
-function jsonStringLiterals(raw: string): { start: number; end: number }[] {
-  const out: { start: number; end: number }[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    if (raw[i] === '#' && (i === 0 || raw[i - 1] === '\n' || /^\s*$/.test(raw.slice(lineStartAt(raw, i), i)))) {
-      const e = raw.indexOf('\n', i);
-      i = e === -1 ? raw.length : e;
-      continue;
-    }
-    if (raw[i] !== '"') continue;
-    let j = i + 1;
-    while (j < raw.length && raw[j] !== '"') j += raw[j] === '\\' ? 2 : 1;
-    out.push({ start: i, end: j + 1 });
-    i = j;
   }
   return out;
 }
