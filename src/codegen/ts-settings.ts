@@ -11,6 +11,8 @@ export interface Flavour {
   zod?: number;
   /** Start with `import 'server-only'` (Next.js projects that depend on it). */
   serverOnly?: boolean;
+  /** Load .env first (the project depends on dotenv): the module may be imported before the app calls dotenv. */
+  dotenv?: boolean;
   quote?: "'" | '"';
 }
 
@@ -87,18 +89,21 @@ export function string(options: { default?: string; minLength?: number } = {}): 
   };
 }
 
+function isAbsoluteUrl(value: string): boolean {
+  try {
+    new URL(value);
+  } catch {
+    return false;
+  }
+  return /^[a-z][a-z0-9+.-]*:\\/\\//i.test(value);
+}
+
 /** An absolute URL (scheme://…), kept as a string. */
 export function url(options: { default?: string } = {}): Reader<string> {
   const read = string(options);
   return (raw) => {
     const value = read(raw);
-    let ok = false;
-    try {
-      ok = new URL(value).protocol.length > 1 && /^[a-z][a-z0-9+.-]*:\\/\\//i.test(value);
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new Error('must be an absolute URL (scheme://host/…)');
+    if (!isAbsoluteUrl(value)) throw new Error('must be an absolute URL (scheme://host/…)');
     return value;
   };
 }
@@ -164,6 +169,7 @@ function load<S extends Record<string, Reader<unknown>>>(schema: S): { readonly 
 function jsReaders(): string {
   return TS_READERS.replace(/^type Reader<T> = .*\n\n/m, '')
     .replace(/^export function/gm, 'function')
+    .replace('function isAbsoluteUrl(value: string): boolean', 'function isAbsoluteUrl(value)')
     .replace(/\(options: \{[^}]*\} = \{\}\): Reader<\w+>/g, '(options = {})')
     .replace('function optional<T>(read: Reader<T>): Reader<T | undefined>', 'function optional(read)')
     .replace(/function load<S[^{]*\{ readonly[^{]*\{/, 'function load(schema) {')
@@ -204,9 +210,12 @@ export function renderSettingsModule(flavour: Flavour, fields: FieldSpec[]): str
   const entries = [...fields].sort((a, b) => (a.name < b.name ? -1 : 1)).map((f) => `  ${renderEntry(flavour, f)},\n`).join('');
   const parts: string[] = [HEADER];
   const cjs = flavour.language === 'cjs';
-  if (flavour.serverOnly) parts.push(`import ${q}server-only${q};\n`);
+  const imports: string[] = [];
+  if (flavour.serverOnly) imports.push(`import ${q}server-only${q};`);
+  if (flavour.dotenv) imports.push(cjs ? `require(${q}dotenv${q}).config();` : `import ${q}dotenv/config${q};`);
+  if (flavour.zod !== undefined) imports.push(cjs ? `const { z } = require(${q}zod${q});` : `import { z } from ${q}zod${q};`);
+  if (imports.length) parts.push(imports.join('\n') + '\n');
   if (flavour.zod !== undefined) {
-    parts.push(cjs ? `const { z } = require(${q}zod${q});\n` : `import { z } from ${q}zod${q};\n`);
     parts.push(ZOD_HELPERS.replace(/'/g, q).replace(/^export const flag/m, cjs ? 'const flag' : 'export const flag'));
     parts.push(`const schema = z.object({\n${entries}});\n`);
     parts.push(zodTail(flavour.language));

@@ -229,6 +229,7 @@ export async function settingsPlans(ws: Workspace, options: SettingsOptions): Pr
       language: project.typescript ? 'ts' : project.esm || project.framework === 'next' || !readsCommonJs(ws, jsSources) ? 'esm' : 'cjs',
       zod: project.zod,
       serverOnly: project.framework === 'next' && project.serverOnly,
+      dotenv: Boolean(project.pkg.dependencies.dotenv) && project.framework !== 'next',
     };
     const modulePath = moduleLocation(ws, project, flavour);
     const foreign = reads.find((r) => r.envModule && r.file !== modulePath)?.file;
@@ -260,7 +261,18 @@ export async function settingsPlans(ws: Workspace, options: SettingsOptions): Pr
     })));
     const module = await readModule(ws, modulePath, flavour);
     const missing = [...fields.values()].filter((f) => !module.keys.has(f.name));
-    plans.push({ project, module, fields, sites, foreignModule: foreign, missing, style });
+    const plan: SettingsPlan = { project, module, fields, sites, foreignModule: foreign, missing, style };
+    for (const status of sites) {
+      if (status.problem) continue;
+      const text = ws.text(status.site.file) ?? '';
+      for (const e of siteEdits(plan, status.site, 'settings')) {
+        if (e.end > e.start && (await spanHasComment(text, e.start, e.end))) {
+          status.problem = 'a comment inside the expression would be lost; rewrite it by hand';
+          break;
+        }
+      }
+    }
+    plans.push(plan);
   }
   return plans;
 }
@@ -386,7 +398,11 @@ export async function settingsImport(ws: Workspace, plan: SettingsPlan, file: st
     else if (cjs) break; // requires are read at the top only
   }
   if (lastImport) {
-    const p = lastImport.getEnd();
+    let p = lastImport.getEnd();
+    // After a trailing comment on the import's line (`import x from 'y'; // why`).
+    const nl = text.indexOf('\n', p);
+    const restOfLine = text.slice(p, nl === -1 ? text.length : nl);
+    if (/^\s*(?:\/\/.*|\/\*.*?\*\/\s*)?$/.test(restOfLine)) p += restOfLine.length;
     // A one-character replacement so that two fixes adding the same import in one pass conflict.
     if (text[p] === '\n') return { local, edit: { file, start: p, end: p + 1, text: `\n${line}\n` } };
     return { local, edit: { file, start: p, end: p, text: `\n${line}` } };
@@ -428,6 +444,25 @@ export async function settingsImport(ws: Workspace, plan: SettingsPlan, file: st
   }
 }
 
+/** Does a span of code hold a comment (which replacing the span would lose)? */
+export async function spanHasComment(text: string, start: number, end: number): Promise<boolean> {
+  const slice = text.slice(start, end);
+  if (!slice.includes('//') && !slice.includes('/*')) return false;
+  const { ts } = await import('ts-morph');
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, ts.LanguageVariant.Standard, slice);
+  // Template literals: a `}` that closes a `${` continues the template, so `//` inside it is text.
+  const stack: ('brace' | 'template')[] = [];
+  for (let k = scanner.scan(); k !== ts.SyntaxKind.EndOfFileToken; k = scanner.scan()) {
+    if (k === ts.SyntaxKind.SingleLineCommentTrivia || k === ts.SyntaxKind.MultiLineCommentTrivia) return true;
+    if (k === ts.SyntaxKind.TemplateHead) stack.push('template');
+    else if (k === ts.SyntaxKind.OpenBraceToken) stack.push('brace');
+    else if (k === ts.SyntaxKind.CloseBraceToken && stack.pop() === 'template') {
+      if (scanner.reScanTemplateToken(false) === ts.SyntaxKind.TemplateMiddle) stack.push('template');
+    }
+  }
+  return false;
+}
+
 /** The replacement of one read, given its field and the local name of `settings`. */
 export function siteEdits(plan: SettingsPlan, site: EnvSite, local: string): { file: string; start: number; end: number; text: string }[] {
   const q = plan.style.quote;
@@ -443,12 +478,16 @@ export function siteEdits(plan: SettingsPlan, site: EnvSite, local: string): { f
   }
   const f = plan.fields.get(site.name)!;
   const ref = `${local}.${site.name}`;
-  if (f.mixed || site.defaultExpr) return [{ file: site.file, start: site.accessStart, end: site.accessEnd, text: ref }];
+  // Sites that keep their own fallback on a plain string keep it as written (`settings.X || 'd'`).
+  const keepAsWritten = f.keepSiteDefaults && site.default !== undefined && site.kind === 'string';
+  if (f.mixed || site.defaultExpr || keepAsWritten) return [{ file: site.file, start: site.accessStart, end: site.accessEnd, text: ref }];
   let expr = ref;
   if (f.keepSiteDefaults && site.default !== undefined) {
     expr = `${ref} ?? ${literal(site.default, q)}`;
     if (site.negate || site.tightContext) expr = `(${expr})`;
   }
   if (site.negate) expr = `!${expr}`;
+  // `(process.env.X ?? 'd').split(',')` → `settings.X.split(',')`: the parentheses go too.
+  if (expr === ref) return [{ file: site.file, start: site.outerStart, end: site.outerEnd, text: expr }];
   return [{ file: site.file, start: site.start, end: site.end, text: expr }];
 }

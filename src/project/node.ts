@@ -215,6 +215,9 @@ export interface EnvSite {
   /** The whole expression the site covers (e.g. `Number(process.env.PORT ?? 3000)`). */
   start: number;
   end: number;
+  /** The site with the parentheses around it (`(process.env.X ?? 'd')`). */
+  outerStart: number;
+  outerEnd: number;
   /** The `process.env.X` access itself. */
   accessStart: number;
   accessEnd: number;
@@ -325,6 +328,11 @@ function toleratesUnset(tsm: TsMorph, node: TsNode, parent: TsNode | undefined):
   if (Node.isForStatement(parent)) return parent.getCondition() === node;
   if (Node.isPrefixUnaryExpression(parent)) return parent.getOperatorToken() === SyntaxKind.ExclamationToken;
   if (Node.isTypeOfExpression(parent)) return true;
+  // process.env.X?.split(',')
+  if ((Node.isPropertyAccessExpression(parent) || Node.isElementAccessExpression(parent) || Node.isCallExpression(parent)) &&
+    parent.getExpression() === node) {
+    return parent.hasQuestionDotToken();
+  }
   if (Node.isSwitchStatement(parent)) return true;
   if (Node.isBinaryExpression(parent)) {
     const op = parent.getOperatorToken().getKind();
@@ -502,11 +510,14 @@ function accessSite(tsm: TsMorph, sf: SourceFile, file: string, access: TsNode, 
     const { node: an, parent: ap } = up(tsm, access);
     needsValue = !toleratesUnset(tsm, an, ap);
   }
+  const outer = up(tsm, e).node;
   return {
     file,
     name,
     start: e.getStart(),
     end: e.getEnd(),
+    outerStart: outer.getStart(),
+    outerEnd: outer.getEnd(),
     accessStart: access.getStart(),
     accessEnd: access.getEnd(),
     kind,
@@ -514,7 +525,7 @@ function accessSite(tsm: TsMorph, sf: SourceFile, file: string, access: TsNode, 
     defaultExpr: defaultExpr || undefined,
     negate,
     needsValue,
-    tightContext: !looseContext(tsm, node, parent),
+    tightContext: !tsm.Node.isParenthesizedExpression(e.getParent()) && !looseContext(tsm, node, parent),
     text: e.getText(),
     anchor: `process.env.${name} in ${enclosingName(tsm, access)}`,
   };
@@ -562,6 +573,8 @@ function destructureSite(
     name: names[0] ?? '',
     start: decl.getStart(),
     end: decl.getEnd(),
+    outerStart: decl.getStart(),
+    outerEnd: decl.getEnd(),
     accessStart: env.getStart(),
     accessEnd: env.getEnd(),
     kind: 'string',

@@ -38,13 +38,18 @@ export default defineRule({
     const out: FindingInput[] = [];
     for (const plan of await settingsPlans(ctx.ws, options(ctx.options))) {
       const modProblem = moduleProblem(plan);
+      const importProblems = new Map<string, string | undefined>();
       for (const { site, problem } of plan.sites) {
+        if (!importProblems.has(site.file)) {
+          const imp = await settingsImport(ctx.ws, plan, site.file);
+          importProblems.set(site.file, 'problem' in imp ? imp.problem : undefined);
+        }
         const names = site.destructure ? site.destructure.elements.map((e) => e.name) : [site.name];
         const message = site.destructure
           ? `${names.join(', ')} destructured from process.env instead of the validated settings (${plan.module.path})`
           : `\`${site.text.length > 60 ? `process.env.${site.name}` : site.text}\` reads process.env directly; ` +
             `use settings.${site.name}, typed and validated at startup in ${plan.module.path}`;
-        const reason = problem ?? modProblem;
+        const reason = problem ?? modProblem ?? importProblems.get(site.file);
         out.push({
           file: site.file,
           start: site.start,
