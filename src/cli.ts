@@ -51,6 +51,26 @@ selection(
   process.exitCode = await runFix(path, { ...program.opts(), ...opts });
 });
 
+selection(
+  program
+    .command('bulk')
+    .description('one branch (and pull request) per fix, built with git plumbing; the working tree is never touched')
+    .argument('[path]', 'repository (or a directory in it) to fix', '.')
+    .option('--all', 'include fixes marked review (not only safe ones)')
+    .addOption(new Option('--group-by <what>', 'one branch per rule, per rule and file, or per finding').choices(['rule', 'file', 'finding']).default('rule'))
+    .option('--base <ref>', 'commit the branches start from (default: HEAD)')
+    .option('--branch-prefix <prefix>', 'prefix of the branch names (default: shipshape/)')
+    .option('--push <remote>', 'push created and updated branches to this remote (with lease)')
+    .option('--pr', 'open a pull request per branch with the GitHub CLI (gh); needs --push')
+    .option('--rebase', 'also rebuild branches whose fix is unchanged but which are behind the base')
+    .option('--dry-run', 'list the branches, commit titles and diffstats; create nothing')
+    .option('--json', 'print the result as JSON')
+    .option('--tls', 'compose/reverse-proxy: also serve HTTPS (443, HSTS, HTTP→HTTPS redirect)'),
+).action(async (path: string, opts) => {
+  const { runBulk } = await import('./cli/bulk.js');
+  process.exitCode = await runBulk(path, { ...program.opts(), ...opts });
+});
+
 program
   .command('init')
   .description('write a commented starter .shipshape.yml')
