@@ -1,0 +1,234 @@
+// Edit helpers for Python source: adding imports and class members as offset splices.
+//
+// An import is added as a *replacement* of the statement it goes after (its text unchanged, the new
+// line appended), not as a bare insertion. Two fixes that add the same import to a file (two call
+// sites in one module, say) then overlap, so the engine applies one and recomputes the other on the
+// new text, where the import exists; bare insertions at one point would both land, duplicated.
+import type { ModifyEdit } from '../types.js';
+import type { PyNode, PythonModel } from '../parsers/python.js';
+import { importsOf } from '../project/python.js';
+import { applyEdits } from '../engine/edits.js';
+import { lineEndAfter, lineStartAt } from '../text.js';
+
+export interface ImportResult {
+  /** The local name to use (the existing binding, or the one added). */
+  local: string;
+  edits: ModifyEdit[];
+}
+
+/** Names bound anywhere in a module (imports, assignments, defs, parameters…), for collision checks. */
+export function boundNames(m: PythonModel): Set<string> {
+  const out = new Set<string>();
+  for (const i of importsOf(m)) out.add(i.local);
+  for (const n of m.root.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'with_item', 'function_definition', 'class_definition', 'parameters', 'lambda_parameters', 'as_pattern', 'global_statement', 'named_expression'])) {
+    if (!n) continue;
+    if (n.type === 'function_definition' || n.type === 'class_definition') {
+      const name = n.childForFieldName('name');
+      if (name) out.add(name.text);
+      continue;
+    }
+    const targets =
+      n.type === 'assignment' || n.type === 'augmented_assignment' ? [n.childForFieldName('left')] :
+      n.type === 'for_statement' ? [n.childForFieldName('left')] :
+      n.type === 'named_expression' ? [n.childForFieldName('name')] :
+      n.type === 'with_item' || n.type === 'as_pattern' ? [n.namedChildren[n.namedChildren.length - 1] ?? null] :
+      n.namedChildren;
+    for (const t of targets) {
+      if (!t) continue;
+      if (t.type === 'identifier') out.add(t.text);
+      else for (const id of t.descendantsOfType('identifier')) if (id && id.parent?.type !== 'attribute' && id.parent?.type !== 'subscript') out.add(id.text);
+    }
+  }
+  return out;
+}
+
+/** Module-level, unguarded import statements (direct children of the module). */
+function topImports(m: PythonModel): PyNode[] {
+  return m.root.namedChildren.filter((c) => c.type === 'import_statement' || c.type === 'import_from_statement' || c.type === 'future_import_statement');
+}
+
+/**
+ * Make `name` from `module` available in a module (`from module import name`), or the module itself
+ * when name is undefined (`import module`). `alias` is used when `name` is already bound to
+ * something else; when that is taken too, the result is undefined.
+ */
+export function ensureImport(m: PythonModel, module: string, name: string | undefined, alias?: string): ImportResult | undefined {
+  return ensureImports(m, module, name === undefined ? [] : [{ name, alias }])?.[0] ?? (name === undefined ? ensureModuleImport(m, module) : undefined);
+}
+
+function ensureModuleImport(m: PythonModel, module: string): ImportResult | undefined {
+  const imps = importsOf(m);
+  const have = imps.find((i) => !i.level && i.name === undefined && i.module === module && i.topLevel && !i.guarded && i.local === module.split('.')[0]);
+  if (have) return { local: module.split('.')[0]!, edits: [] };
+  if (boundNames(m).has(module.split('.')[0]!)) return undefined;
+  return { local: module.split('.')[0]!, edits: [newImportLine(m, `import ${module}`)] };
+}
+
+interface ImportPlan {
+  results: { local: string }[];
+  adds: string[];
+  existing?: PyNode;
+}
+
+function planImports(m: PythonModel, module: string, wanted: { name: string; alias?: string }[]): ImportPlan | undefined {
+  const imps = importsOf(m);
+  const bound = boundNames(m);
+  const results: { local: string }[] = [];
+  const adds: string[] = [];
+  for (const w of wanted) {
+    const have = imps.find((i) => !i.level && i.module === module && i.name === w.name && i.topLevel && !i.guarded);
+    if (have) {
+      results.push({ local: have.local });
+      continue;
+    }
+    if (!bound.has(w.name)) {
+      results.push({ local: w.name });
+      adds.push(w.name);
+    } else if (w.alias && !bound.has(w.alias)) {
+      results.push({ local: w.alias });
+      adds.push(`${w.name} as ${w.alias}`);
+    } else return undefined;
+  }
+  const existing = topImports(m).find((s) => s.type === 'import_from_statement' && s.childForFieldName('module_name')?.text === module &&
+    !s.namedChildren.some((c) => c.type === 'wildcard_import'));
+  return { results, adds, existing };
+}
+
+/**
+ * Several names from one module. Returns one result per requested name, all carrying the same
+ * edits; undefined when a name (and its alias) is already bound to something else.
+ */
+export function ensureImports(
+  m: PythonModel,
+  module: string,
+  wanted: { name: string; alias?: string }[],
+  isFirstParty?: (topLevelName: string) => boolean,
+): ImportResult[] | undefined {
+  const plan = planImports(m, module, wanted);
+  if (!plan) return undefined;
+  const edits: ModifyEdit[] = [];
+  if (plan.adds.length) {
+    let separate = false;
+    if (isFirstParty?.(module.split('.')[0]!)) {
+      // A first-party import after third-party ones starts its own group, as isort does.
+      const imports = topImports(m);
+      const last = imports[imports.length - 1];
+      const lastModule = last?.type === 'import_statement' ? last.namedChildren[0]?.text : last?.childForFieldName('module_name')?.text;
+      separate = !!lastModule && !lastModule.startsWith('.') && !isFirstParty(lastModule.split('.')[0]!);
+    }
+    edits.push(plan.existing ? extendFromImport(m, plan.existing, plan.adds) : newImportLine(m, `from ${module} import ${plan.adds.join(', ')}`, separate));
+  }
+  return plan.results.map((r) => ({ local: r.local, edits }));
+}
+
+/**
+ * Names from several modules at once (module → names): existing `from` statements are extended,
+ * new ones go in one block after the last import. Undefined when a name is bound to something else.
+ */
+export function addImports(m: PythonModel, wanted: [string, string[]][]): ModifyEdit[] | undefined {
+  const edits: ModifyEdit[] = [];
+  const lines: string[] = [];
+  for (const [module, names] of wanted) {
+    const plan = planImports(m, module, names.map((name) => ({ name })));
+    if (!plan) return undefined;
+    if (!plan.adds.length) continue;
+    if (plan.existing) edits.push(extendFromImport(m, plan.existing, plan.adds));
+    else lines.push(`from ${module} import ${plan.adds.join(', ')}`);
+  }
+  if (lines.length) edits.push(newImportLine(m, lines.join('\n')));
+  return edits;
+}
+
+/** `from m import a, b` → `from m import a, b, c` (a replacement of the whole statement). */
+function extendFromImport(m: PythonModel, stmt: PyNode, names: string[]): ModifyEdit {
+  const text = m.text;
+  const nameNodes = stmt.childrenForFieldName('name').filter((x): x is PyNode => !!x);
+  const last = nameNodes[nameNodes.length - 1]!;
+  const paren = stmt.children.some((c) => c?.type === '(');
+  let replaced: string;
+  const rel = (o: number) => o - stmt.startIndex;
+  const s = text.slice(stmt.startIndex, stmt.endIndex);
+  if (paren && s.includes('\n')) {
+    // One name per line: add lines after the last name (after its comma, if it has one).
+    const indent = text.slice(lineStartAt(text, last.startIndex), last.startIndex);
+    const after = text.slice(last.endIndex, stmt.endIndex);
+    const hasComma = /^\s*,/.test(after);
+    const insertAt = hasComma ? last.endIndex + after.indexOf(',') + 1 : last.endIndex;
+    const lines = names.map((n) => `\n${indent}${n},`).join('');
+    replaced = s.slice(0, rel(insertAt)) + (hasComma ? lines : `,${lines.slice(0, -1)}`) + s.slice(rel(insertAt));
+  } else {
+    replaced = s.slice(0, rel(last.endIndex)) + names.map((n) => `, ${n}`).join('') + s.slice(rel(last.endIndex));
+  }
+  return { file: '', start: stmt.startIndex, end: stmt.endIndex, text: replaced };
+}
+
+/** A new import line after the module's last top-level import (or its docstring, or at the top). */
+function newImportLine(m: PythonModel, line: string, newGroup = false): ModifyEdit {
+  const text = m.text;
+  const imports = topImports(m);
+  const last = imports[imports.length - 1];
+  if (last) {
+    const start = lineStartAt(text, last.startIndex);
+    const end = lineEndAfter(text, last.endIndex);
+    const nl = end === text.length && !text.endsWith('\n') ? '\n' : '';
+    return { file: '', start, end, text: text.slice(start, end) + nl + (newGroup ? '\n' : '') + line + '\n' };
+  }
+  const first = m.root.namedChildren.find((c) => c.type !== 'comment');
+  if (first && first.type === 'expression_statement' && first.namedChildren[0]?.type === 'string' && first.namedChildren.length === 1) {
+    // After the module docstring, separated by a blank line.
+    const start = lineStartAt(text, first.startIndex);
+    const end = lineEndAfter(text, first.endIndex);
+    const nl = end === text.length && !text.endsWith('\n') ? '\n' : '';
+    const blankFollows = text.slice(end).startsWith('\n');
+    return { file: '', start, end, text: text.slice(start, end) + nl + '\n' + line + '\n' + (blankFollows || end === text.length ? '' : '\n') };
+  }
+  // After leading comments (shebang, licence, encoding), before the first statement.
+  const at = first ? lineStartAt(text, first.startIndex) : text.length;
+  const end = first ? lineEndAfter(text, first.startIndex) : text.length;
+  const before = at > 0 && !text.slice(0, at).endsWith('\n\n') ? '\n' : '';
+  return { file: '', start: at, end, text: before + line + '\n\n' + text.slice(at, end) };
+}
+
+/**
+ * Finish a fix's edits for one file: set the file, and merge edits that fall inside another edit's
+ * span (an import edit replacing a line that a call-site edit also touches) into that edit.
+ */
+export function finishEdits(text: string, file: string, edits: ModifyEdit[]): ModifyEdit[] {
+  const list = dedupe(edits.map((e) => ({ ...e, file })));
+  list.sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: ModifyEdit[] = [];
+  for (const e of list) {
+    const outer = out.find((o) => o.start !== o.end && o.start <= e.start && e.end <= o.end && !(e.start === e.end && (e.start === o.start || e.start === o.end)));
+    if (outer) {
+      // Re-apply the inner edit to the outer edit's original span, then restore the outer's additions.
+      const orig = text.slice(outer.start, outer.end);
+      if (outer.text.startsWith(orig)) {
+        const merged = applyEdits(orig, [{ file, start: e.start - outer.start, end: e.end - outer.start, text: e.text }]);
+        outer.text = merged + outer.text.slice(orig.length);
+        continue;
+      }
+      if (outer.text.endsWith(orig)) {
+        const merged = applyEdits(orig, [{ file, start: e.start - outer.start, end: e.end - outer.start, text: e.text }]);
+        outer.text = outer.text.slice(0, outer.text.length - orig.length) + merged;
+        continue;
+      }
+    }
+    out.push(e);
+  }
+  return out;
+}
+
+function dedupe(edits: ModifyEdit[]): ModifyEdit[] {
+  const seen = new Set<string>();
+  return edits.filter((e) => {
+    const k = `${e.start}:${e.end}:${e.text}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Offset just after the line a node ends on. */
+export function afterLine(text: string, n: { endIndex: number } | number): number {
+  return lineEndAfter(text, typeof n === 'number' ? n : n.endIndex);
+}
