@@ -16,7 +16,8 @@ import { diffStat } from '../src/render/diff.js';
 import { rules as registryRules } from '../src/registry.js';
 import { defineRule } from '../src/rule.js';
 import type { Finding, Rule } from '../src/types.js';
-import { CLI, tmpDir, writeTree } from './helpers/tree.js';
+import YAML from 'yaml';
+import { CLI, REPO, tmpDir, writeTree } from './helpers/tree.js';
 
 // ---------------------------------------------------------------------------------------------
 // Two rules with fixes that are easy to predict.
@@ -489,6 +490,25 @@ describe('bulk against real git', () => {
     expect(git(repo, ['diff-tree', '-r', '--name-only', base, tip])).toBe('services/api/Dockerfile');
   });
 
+  it('removes its temporary files, also when it fails', async () => {
+    const { repo } = makeRepo();
+    const tmp = tmpDir('shipshape-bulk-tmpdir-');
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      await run(repo, { push: 'origin' });
+      expect(fs.readdirSync(tmp)).toEqual([]);
+      const crashing = defineRule({ ...envRule, id: 'dockerfile/bulk-test-crash', fix() { throw new Error('boom'); } });
+      const res = await run(repo, { run: { rules: [crashing], all: true } });
+      expect(res.branches.map((b) => [b.status, b.reason])).toEqual([['failed', 'no change to commit (invalid: the fix failed: boom)']]);
+      expect(fs.readdirSync(tmp)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('does not move a branch that is checked out', async () => {
     const { repo } = makeRepo();
     await run(repo);
@@ -677,6 +697,29 @@ describe('shipshape bulk (CLI)', () => {
       expect(pr.stderr).toBe('shipshape: --pr needs --push <remote>: a pull request needs the branch on the remote\n');
       const bad = cli(['bulk', '--group-by', 'team'], repo);
       expect(bad.code).toBe(2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ships an example workflow that runs bulk with flags the CLI accepts', () => {
+    const wf = YAML.parse(fs.readFileSync(path.join(REPO, 'examples', 'github-actions', 'shipshape-bulk.yml'), 'utf8')) as {
+      on: Record<string, unknown>;
+      jobs: { bulk: { strategy: { matrix: { repository: string[] } }; steps: { run?: string; with?: Record<string, unknown> }[] } };
+    };
+    expect(Object.keys(wf.on)).toEqual(['schedule', 'workflow_dispatch']);
+    expect(wf.jobs.bulk.strategy.matrix.repository.length).toBeGreaterThan(1);
+    expect(wf.jobs.bulk.steps.find((st) => st.with?.['fetch-depth'] !== undefined)?.with?.['fetch-depth']).toBe(0);
+    const commands = wf.jobs.bulk.steps.flatMap((st) => (st.run ?? '').split('\n')).map((l) => l.trim()).filter((l) => l.startsWith('shipshape bulk'));
+    expect(commands).toEqual(['shipshape bulk --all --dry-run', 'shipshape bulk --all --push origin --pr --json > bulk.json || status=$?']);
+    // Outside a repository the flags parse and the run stops at the repository check (exit 2).
+    const dir = tmpDir('shipshape-bulk-cli-');
+    try {
+      for (const cmd of commands) {
+        const args = cmd.replace(/ >.*$/, '').split(' ').slice(1);
+        const r = cli(args, dir);
+        expect([r.code, r.stderr]).toEqual([2, 'shipshape: .: not a git repository (bulk builds branches with git; run it inside a clone)\n']);
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

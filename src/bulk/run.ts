@@ -154,10 +154,23 @@ export async function bulk(dir: string, opts: BulkOptions = {}): Promise<BulkRes
   };
   if (opts.push) await git.fetchBranches(opts.push, branchPrefix);
 
-  const maxFileBytes = opts.run?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const tree = await materialiseTree(git, baseCommit, git.prefix, maxFileBytes);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-bulk-work-'));
+  // Everything temporary lives in one directory, removed at the end, on error and on Ctrl-C: the
+  // base tree (work/tree), temporary index files and pull-request bodies.
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-bulk-'));
+  const removeWork = () => fs.rmSync(work, { recursive: true, force: true });
+  const onSignal = (sig: NodeJS.Signals) => {
+    removeWork();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.kill(process.pid, sig); // then die of it as we would have
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
+    // Files over the size limit are written as sparse placeholders; the limit may be raised by
+    // the base commit's configuration, which is only read once the tree is out, hence the margin.
+    const sparseOver = Math.max(opts.run?.maxFileBytes ?? 0, DEFAULT_MAX_FILE_BYTES, 64 * 1024 * 1024);
+    const tree = await materialiseTree(git, baseCommit, git.prefix, sparseOver, path.join(work, 'tree'));
     const { ws, o } = opts.load ? opts.load(tree.root) : { ws: openWorkspace(tree.root, opts.run ?? {}), o: opts.run ?? {} };
     const session = newSession(ws, o);
     const findings = await session.scan();
@@ -205,8 +218,9 @@ export async function bulk(dir: string, opts: BulkOptions = {}): Promise<BulkRes
       failures: dedupeFailures(ctx.failures),
     };
   } finally {
-    tree.cleanup();
-    fs.rmSync(work, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    removeWork();
   }
 }
 

@@ -157,7 +157,7 @@ function progressPrinter(stream: NodeJS.WriteStream): { on: (p: BulkProgress) =>
     const pos = `[${p.index + 1}/${p.total}]`;
     if (tty) {
       const text = p.type === 'start' ? `${pos} ${p.branch}: ${p.step}…` : `${pos} ${p.result.branch}: ${STATUS_TEXT[p.result.status]}`;
-      const width = (stream.columns ?? 80) - 1;
+      const width = (stream.columns || 80) - 1;
       stream.write(`\r\x1b[K${text.length > width ? text.slice(0, width - 1) + '…' : text}`);
       shown = true;
     } else if (p.type === 'done') {

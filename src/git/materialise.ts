@@ -23,8 +23,19 @@ export interface MaterialisedTree {
  * directory. Blobs larger than maxFileBytes are written as sparse files of the same size, so the
  * workspace sees (and reports) them as too large without the bytes being copied.
  */
-export async function materialiseTree(git: Git, commit: string, prefix: string, maxFileBytes: number): Promise<MaterialisedTree> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-bulk-'));
+export async function materialiseTree(
+  git: Git,
+  commit: string,
+  prefix: string,
+  maxFileBytes: number,
+  /** Where to write (a directory that does not exist yet); default a new temporary directory. */
+  into?: string,
+): Promise<MaterialisedTree> {
+  let dir: string;
+  if (into) {
+    fs.mkdirSync(into);
+    dir = into;
+  } else dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-tree-'));
   const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
   try {
     const list = await git.lsTree(commit, prefix ? [prefix] : []);
