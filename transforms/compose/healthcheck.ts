@@ -1,0 +1,312 @@
+// compose/healthcheck: a database, cache or broker with no healthcheck (so `depends_on` can only wait
+// for the container to start, not for the server to accept connections), and app services whose
+// code declares a health route but whose container never probes it. The fix adds the canonical
+// check — using only what the image already has — and makes dependents wait for `service_healthy`.
+import { defineRule } from '../../src/rule.js';
+import type { FileEdit, FindingInput } from '../../src/types.js';
+import type { Workspace } from '../../src/workspace.js';
+import { compose, composeFiles, dependsOnEdits, parseImage, type ComposeFile, type ComposeService, type ServiceKind } from '../../src/project/compose.js';
+import { insertPair, raw, replacePairValue, findPair, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
+import { dockerfile, finalStage, imageFamily, type DockerfileModel, type DStage } from '../../src/parsers/dockerfile.js';
+import { analyzeApp, type Endpoint } from '../../src/project/web.js';
+import { isScalar } from 'yaml';
+
+interface Timing {
+  interval: string;
+  timeout: string;
+  retries: number;
+  startPeriod: string;
+}
+
+const DEFAULTS: Timing = { interval: '10s', timeout: '5s', retries: 5, startPeriod: '30s' };
+
+/** A probe: the healthcheck `test` array. */
+type Probe = string[];
+
+function envValue(svc: ComposeService, name: string): { literal?: string; present: boolean } {
+  const e = svc.environment.find((x) => x.name === name);
+  if (!e) return { present: false };
+  if (e.value !== null && !e.value.includes('$')) return { literal: e.value, present: true };
+  return { present: true };
+}
+
+/** A literal from the service's environment, else the container's variable with a default (`$$` escapes compose interpolation). */
+function fromEnv(svc: ComposeService, name: string, fallback: string): string {
+  const v = envValue(svc, name);
+  if (v.literal !== undefined && /^[A-Za-z0-9_.@-]+$/.test(v.literal)) return v.literal;
+  return `$\${${name}:-${fallback}}`;
+}
+
+function majorMinor(tag: string | undefined): [number, number] | undefined {
+  const m = /^(\d+)(?:\.(\d+))?/.exec(tag ?? '');
+  return m ? [Number(m[1]), Number(m[2] ?? 0)] : undefined;
+}
+
+/** The canonical probe for a well-known service, or undefined when shipshape has none for it. */
+export function serviceProbe(svc: ComposeService): Probe | undefined {
+  const kind = svc.kind as ServiceKind;
+  const tag = svc.image ? parseImage(svc.image).tag : undefined;
+  switch (kind) {
+    case 'postgres': {
+      const userLit = envValue(svc, 'POSTGRES_USER').literal;
+      const user = fromEnv(svc, 'POSTGRES_USER', 'postgres');
+      const dbv = envValue(svc, 'POSTGRES_DB');
+      // The image creates a database named like the user when POSTGRES_DB is not set.
+      const db = dbv.literal !== undefined || dbv.present ? fromEnv(svc, 'POSTGRES_DB', 'postgres') : userLit && /^[A-Za-z0-9_.@-]+$/.test(userLit) && !svc.value.env_file ? userLit : fromEnv(svc, 'POSTGRES_DB', 'postgres');
+      return ['CMD-SHELL', `pg_isready -U ${user} -d ${db}`];
+    }
+    case 'mysql':
+      return ['CMD', 'mysqladmin', 'ping', '-h', 'localhost'];
+    case 'mariadb': {
+      const v = majorMinor(tag);
+      // healthcheck.sh ships with the 10.4+ images; older ones have mysqladmin.
+      if (v && (v[0] < 10 || (v[0] === 10 && v[1] < 4))) return ['CMD', 'mysqladmin', 'ping', '-h', 'localhost'];
+      return ['CMD', 'healthcheck.sh', '--connect', '--innodb_initialized'];
+    }
+    case 'redis':
+    case 'valkey': {
+      const cli = kind === 'valkey' ? 'valkey-cli' : 'redis-cli';
+      const cmd = JSON.stringify(svc.value.command ?? '');
+      if (/requirepass/.test(cmd)) {
+        const pw = ['REDIS_PASSWORD', 'VALKEY_PASSWORD'].find((n) => envValue(svc, n).present);
+        if (!pw) return undefined; // the password lives only in the command: no way to pass it without repeating it
+        return ['CMD-SHELL', `${cli} -a "$$${pw}" --no-auth-warning ping | grep -q PONG`];
+      }
+      return ['CMD', cli, 'ping'];
+    }
+    case 'mongo': {
+      const v = majorMinor(tag);
+      const shell = v && v[0] < 5 ? 'mongo' : 'mongosh';
+      return ['CMD', shell, '--quiet', '--eval', "db.adminCommand('ping')"];
+    }
+    case 'rabbitmq':
+      return ['CMD', 'rabbitmq-diagnostics', '-q', 'ping'];
+    case 'clickhouse':
+      return ['CMD', 'wget', '--spider', '-q', 'http://localhost:8123/ping'];
+    default:
+      return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// App services
+
+const HEALTH_PATH = /^\/(?:[^{}:*]*\/)?(health|healthz|healthcheck|health-check|livez|liveness|ready|readyz|readiness)\/?$/i;
+const HEALTH_ORDER = ['health', 'healthz', 'livez', 'liveness', 'healthcheck', 'health-check', 'ready', 'readyz', 'readiness'];
+
+/** The health route an app declares (plain paths only), best first: /health, /healthz, … /ready. */
+export function healthRoute(routes: Endpoint[]): Endpoint | undefined {
+  const c = routes.filter((r) => !r.prefix && HEALTH_PATH.test(r.path));
+  const rank = (r: Endpoint) => HEALTH_ORDER.indexOf(HEALTH_PATH.exec(r.path)![1]!.toLowerCase());
+  return c.sort((a, b) => rank(a) - rank(b) || a.path.length - b.path.length || (a.path < b.path ? -1 : 1))[0];
+}
+
+function words(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === 'string') return v.split(/\s+/).filter(Boolean);
+  return [];
+}
+
+/** The port a server command listens on (`--port 8000`, `-b 0.0.0.0:8000`, `--bind=:8000`, `-p 3000`). */
+export function portFromCommand(ws: string[]): string | undefined {
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!;
+    let m = /^--(?:port|http-port)=(\S+)$/.exec(w);
+    if (m) return m[1];
+    if ((w === '--port' || w === '-p' || w === '--http-port') && ws[i + 1]) return ws[i + 1];
+    m = /^(?:--bind=|-b=?)(\S+)$/.exec(w);
+    const bind = m ? m[1] : (w === '--bind' || w === '-b') && ws[i + 1] ? ws[i + 1] : undefined;
+    if (bind) {
+      const p = /:(\d+|\$\{?[A-Za-z_]+\}?)$/.exec(bind);
+      if (p) return p[1];
+    }
+  }
+  return undefined;
+}
+
+function resolvePort(p: string | undefined, svc: ComposeService): string | undefined {
+  if (!p) return undefined;
+  if (/^\d+$/.test(p)) return p;
+  const v = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?-(\d+))?\}?$/.exec(p);
+  if (!v) return undefined;
+  return envValue(svc, v[1]!).literal ?? v[2];
+}
+
+interface AppPlan {
+  route: Endpoint;
+  port: string;
+  probe?: Probe;
+  reason?: string;
+}
+
+function buildStage(m: DockerfileModel, target: string | undefined): DStage {
+  return (target && m.stages.find((s) => s.name === target)) || finalStage(m);
+}
+
+async function appPlan(ws: Workspace, svc: ComposeService): Promise<AppPlan | undefined> {
+  const b = svc.build;
+  if (!b || b.context === undefined || !b.dockerfile || !ws.exists(b.dockerfile)) return undefined;
+  const m = dockerfile(ws, b.dockerfile);
+  if (!m) return undefined;
+  const stage = buildStage(m, b.target);
+  // An image that declares its own HEALTHCHECK is already checked.
+  if (stage.instructions.some((i) => i.keyword === 'HEALTHCHECK' && !/^NONE\b/i.test(i.args))) return undefined;
+  const app = await analyzeApp(ws, b.context);
+  const route = healthRoute(app.httpRoutes);
+  if (!route) return undefined;
+  const py = route.file.endsWith('.py');
+  const cmdWords = words(svc.value.command);
+  const stageCmd = [...stage.instructions].reverse().find((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
+  const dfWords = stageCmd ? (stageCmd.json ?? stageCmd.args.split(/\s+/)) : [];
+  const expose = stage.instructions.find((i) => i.keyword === 'EXPOSE')?.args.split(/\s+/)[0]?.replace(/\/.*$/, '');
+  const published = svc.ports[0]?.target;
+  const port =
+    resolvePort(portFromCommand(cmdWords), svc) ??
+    resolvePort(portFromCommand(dfWords), svc) ??
+    resolvePort(expose, svc) ??
+    resolvePort(published, svc) ??
+    resolvePort('${PORT}', svc) ??
+    (py ? '8000' : '3000');
+  const url = `http://127.0.0.1:${port}${route.path}`;
+  const family = imageFamily(m, stage);
+  let base = stage;
+  for (let s = stage, guard = 0; guard < 16; guard++) {
+    const parent = m.stages.find((x) => x.name && x.name === s.imageName && x.index < s.index);
+    if (!parent) break;
+    s = base = parent;
+  }
+  const name = base.imageName.toLowerCase();
+  const plan: AppPlan = { route, port };
+  if (family === 'scratch') plan.reason = 'the image is built FROM scratch: it has no program to probe the health route with';
+  else if (family === 'alpine') plan.probe = ['CMD', 'wget', '-q', '--spider', url];
+  else if (py) {
+    const bin = name === 'python' || name.endsWith('/python') ? 'python' : 'python3';
+    plan.probe = ['CMD', bin, '-c', `import urllib.request; urllib.request.urlopen('${url}', timeout=3)`];
+  } else if (name === 'node' || name.endsWith('/node') || /nodejs/.test(name)) {
+    const v = majorMinor(base.tag);
+    plan.probe =
+      v && v[0] < 18
+        ? ['CMD', 'node', '-e', `require('http').get('${url}', (r) => process.exit(r.statusCode < 400 ? 0 : 1)).on('error', () => process.exit(1))`]
+        : ['CMD', 'node', '-e', `fetch('${url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
+  } else plan.reason = `shipshape does not know which HTTP client the ${base.image} image has`;
+  return plan;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Data {
+  service: string;
+}
+
+interface Candidate {
+  cf: ComposeFile;
+  svc: ComposeService;
+  probe?: Probe;
+  what: string;
+  reason?: string;
+}
+
+async function candidates(ws: Workspace): Promise<Candidate[]> {
+  const out: Candidate[] = [];
+  for (const file of composeFiles(ws)) {
+    const cf = compose(ws, file);
+    if (!cf) continue;
+    for (const svc of cf.services) {
+      if (!svc.map) continue;
+      const hc = svc.healthcheck;
+      if (hc && !(isScalar(hc.node) && hc.node.value === null)) continue;
+      if (svc.kind) {
+        const probe = serviceProbe(svc);
+        if (probe) out.push({ cf, svc, probe, what: svc.kind });
+        else if (svc.kind === 'redis' || svc.kind === 'valkey') {
+          out.push({ cf, svc, what: svc.kind, reason: 'the password is set only in `command:`; put it in an environment variable (REDIS_PASSWORD) the healthcheck can read, then add `redis-cli -a "$$REDIS_PASSWORD" ping`' });
+        }
+        continue;
+      }
+      const plan = await appPlan(ws, svc);
+      if (plan) out.push({ cf, svc, probe: plan.probe, what: `health route ${plan.route.path} on port ${plan.port}`, reason: plan.reason });
+    }
+  }
+  return out;
+}
+
+function testValue(probe: Probe): YamlValue {
+  return raw(`[${probe.map((w) => JSON.stringify(w)).join(', ')}]`);
+}
+
+export default defineRule({
+  id: 'compose/healthcheck',
+  title: 'Service has no healthcheck',
+  fixTitle: 'Add a healthcheck and make dependents wait until the service is healthy',
+  severity: 'medium',
+  safety: 'safe',
+  defaults: { ...DEFAULTS },
+  docs: {
+    why:
+      'Without a healthcheck, compose only knows that a container started, not that the server inside accepts connections: an app that `depends_on` its database starts while Postgres is still initialising and crashes or serves errors, and `docker compose ps` shows a wedged service as "running". The same holds for an app whose code has a /health route nobody calls.',
+    fix:
+      'Adds the canonical healthcheck for well-known images (pg_isready with the service\'s user and database, `redis-cli ping`, `mysqladmin ping`, MariaDB\'s `healthcheck.sh`, `mongosh … ping`, `rabbitmq-diagnostics ping`, ClickHouse `/ping`) and, for app services whose code declares a health route (FastAPI/Flask/Express `/health`, `/healthz`, `/ready`), a probe that uses what the image already has (Python\'s urllib in Python images, busybox `wget` on Alpine, Node\'s fetch) instead of installing curl. Services that depend on it get `condition: service_healthy`.',
+    safetyNote:
+      'A healthcheck only observes the container; `condition: service_healthy` makes dependents wait for the check to pass at start-up (interval, timeout, retries and start period are options). `$$` in a check escapes compose interpolation: the variable is read inside the container.',
+    references: [
+      'https://docs.docker.com/reference/compose-file/services/#healthcheck',
+      'https://docs.docker.com/compose/how-tos/startup-order/',
+    ],
+  },
+  kinds: ['compose'],
+  async detect(ctx) {
+    const out: FindingInput[] = [];
+    for (const c of await candidates(ctx.ws)) {
+      const r = c.svc.keyNode.range!;
+      out.push({
+        file: c.cf.file,
+        start: r[0],
+        end: r[1],
+        message: `Service ${c.svc.name} (${c.what}) has no healthcheck${c.cf.dependents(c.svc.name).length ? `; ${c.cf.dependents(c.svc.name).map((s) => s.name).join(', ')} cannot wait for it to be ready` : ''}`,
+        anchor: c.svc.name,
+        fixable: c.probe !== undefined && !c.svc.shared,
+        notFixableReason: c.probe === undefined ? c.reason : c.svc.shared ? 'the service is an alias of an anchor: add the healthcheck to the anchor' : undefined,
+        data: { service: c.svc.name } satisfies Data,
+      });
+    }
+    return out;
+  },
+  async fix(finding, ctx) {
+    const { service } = finding.data as Data;
+    const c = (await candidates(ctx.ws)).find((x) => x.cf.file === finding.file && x.svc.name === service);
+    if (!c || !c.probe || !c.svc.map) return null;
+    const o = ctx.options as unknown as Timing;
+    const value: Record<string, YamlValue> = {
+      test: testValue(c.probe),
+      interval: String(o.interval),
+      timeout: String(o.timeout),
+      retries: Number(o.retries),
+      start_period: String(o.startPeriod),
+    };
+    const edits: FileEdit[] = [];
+    try {
+      const own = findPair(c.svc.map, 'healthcheck');
+      if (own) edits.push(...replacePairValue(c.cf.target, own, value));
+      else edits.push(insertPair(c.cf.target, c.svc.map, 'healthcheck', value));
+    } catch (e) {
+      if (e instanceof YamlEditError) return null;
+      throw e;
+    }
+    for (const dep of c.cf.dependents(service)) {
+      if (!dep.map || dep === c.svc) continue;
+      try {
+        edits.push(...dependsOnEdits(c.cf, dep, { [service]: 'service_healthy' }));
+      } catch {
+        // A dependent shipshape cannot edit (an alias of an anchor) keeps its condition.
+      }
+    }
+    // Dependents sharing an anchored depends_on produce the same edit once per dependent.
+    const seen = new Set<string>();
+    return edits.filter((e) => {
+      const k = JSON.stringify(e);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  },
+});
