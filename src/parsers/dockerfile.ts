@@ -125,10 +125,10 @@ export function parseDockerfile(text: string, file = 'Dockerfile'): DockerfileMo
 }
 
 function checkHeredocs(ins: AstInstruction, file: string, text: string): void {
-  const h = (ins as unknown as { getHeredocs?: () => { getName(): string; getEndRange(): unknown }[] }).getHeredocs;
+  const h = (ins as unknown as { getHeredocs?: () => { getName(): string; getDelimiterRange(): unknown }[] }).getHeredocs;
   if (typeof h !== 'function') return;
   for (const doc of h.call(ins)) {
-    if (!doc.getEndRange()) {
+    if (!doc.getDelimiterRange()) {
       throw new FileError(file, `unterminated heredoc <<${doc.getName()}`, ins.getRange().start.line + 1);
     }
   }
