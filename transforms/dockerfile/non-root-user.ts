@@ -1,0 +1,332 @@
+// dockerfile/non-root-user: the image's final stage runs its process as root. The fix creates a
+// system user suited to the base image (or uses the one the image ships), gives it the files
+// copied into the app directory, and switches to it before CMD/ENTRYPOINT.
+import { defineRule } from '../../src/rule.js';
+import type { FileEdit, FindingInput, ModifyEdit, RuleOptions } from '../../src/types.js';
+import type { Workspace } from '../../src/workspace.js';
+import { dockerfile, finalStage, imageFamily, parentStage, type DInstruction, type DockerfileModel, type DStage } from '../../src/parsers/dockerfile.js';
+import {
+  BuildContext,
+  copiedFiles,
+  isContextCopy,
+  isRootUser,
+  projectUserName,
+  resolveContainerPath,
+  stageUser,
+  workdirAt,
+} from '../../src/project/docker.js';
+import {
+  commandIndex,
+  continuationIndent,
+  copyArgs,
+  insertAfter,
+  insertBefore,
+  insertParagraphBefore,
+  keywordStyle,
+  mergeEdits,
+  runScript,
+} from '../../src/edit/dockerfile.js';
+import { basename } from '../../src/classify.js';
+
+interface Plan {
+  stage: DStage;
+  /** How the stage ends up as root. */
+  how: 'none' | 'stage' | 'parent';
+  userIns?: DInstruction;
+  parent?: DStage;
+  problem?: string;
+  user?: string;
+  group?: string;
+  /** Lines of the RUN that creates the user, when it must be created. */
+  create?: string[];
+  chown: DInstruction[];
+  /** USER goes before this instruction (and its comments); undefined: after the stage's last instruction. */
+  userBefore?: DInstruction;
+}
+
+/** Images whose entrypoint starts as root and drops privileges itself. */
+const SELF_DROPPING: Record<string, string> = {
+  nginx: 'the nginx image starts its master process as root and runs workers as `nginx`; to run entirely as non-root, build FROM nginxinc/nginx-unprivileged (listens on 8080) instead',
+  httpd: 'the httpd image starts as root to bind port 80 and drops privileges for its workers; configure an unprivileged port and user by hand',
+  postgres: 'the postgres image starts as root and switches to the `postgres` user in its entrypoint',
+  mysql: 'the mysql image starts as root and switches to the `mysql` user in its entrypoint',
+  mariadb: 'the mariadb image starts as root and switches to the `mysql` user in its entrypoint',
+  redis: 'the redis image starts as root and switches to the `redis` user in its entrypoint',
+  mongo: 'the mongo image starts as root and switches to the `mongodb` user in its entrypoint',
+  rabbitmq: 'the rabbitmq image starts as root and switches to the `rabbitmq` user in its entrypoint',
+};
+
+function rootStage(m: DockerfileModel, stage: DStage): DStage {
+  let s = stage;
+  const seen = new Set<number>();
+  for (let p = parentStage(m, s); p && !seen.has(p.index); p = parentStage(m, s)) {
+    seen.add(s.index);
+    s = p;
+  }
+  return s;
+}
+
+/** Stages from the base of the FROM chain down to this one. */
+function chain(m: DockerfileModel, stage: DStage): DStage[] {
+  const out = [stage];
+  const seen = new Set([stage.index]);
+  for (let p = parentStage(m, stage); p && !seen.has(p.index); p = parentStage(m, p)) {
+    seen.add(p.index);
+    out.unshift(p);
+  }
+  return out;
+}
+
+const USERADD_VALUE_OPTS = new Set([
+  '-g', '--gid', '-G', '--groups', '-u', '--uid', '-s', '--shell', '-d', '--home', '--home-dir', '-h', '-k', '--skel',
+  '-c', '--comment', '--gecos', '-K', '--key', '--ingroup', '-e', '--expiredate', '-f', '--inactive', '-p', '--password',
+]);
+
+/** Users created by useradd/adduser in the stages of a chain: name and primary group. */
+function createdUsers(m: DockerfileModel, stages: DStage[]): { name: string; group?: string }[] {
+  const out: { name: string; group?: string }[] = [];
+  for (const st of stages) {
+    for (const ins of st.instructions) {
+      for (const c of runScript(m, ins)?.commands ?? []) {
+        const w = c.words.map((x) => x.value);
+        const ci = commandIndex(c.words);
+        if (w[ci] !== 'useradd' && w[ci] !== 'adduser') continue;
+        let name: string | undefined;
+        let group: string | undefined;
+        for (let i = ci + 1; i < w.length; i++) {
+          const v = w[i]!;
+          if (v.startsWith('-')) {
+            const [flag, inline] = v.includes('=') ? [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)] : [v, undefined];
+            if (USERADD_VALUE_OPTS.has(flag)) {
+              const val = inline ?? w[++i];
+              if (flag === '-g' || flag === '--gid' || flag === '--ingroup' || (w[ci] === 'adduser' && flag === '-G')) group = val;
+            }
+            continue;
+          }
+          name = v;
+        }
+        if (name && !name.includes('$') && !isRootUser(name)) out.push({ name, group });
+      }
+    }
+  }
+  return out;
+}
+
+function entrypointDropsPrivileges(m: DockerfileModel, stage: DStage, ctx: BuildContext): string | undefined {
+  const ep = [...stage.instructions].reverse().find((i) => i.keyword === 'ENTRYPOINT');
+  if (!ep) return undefined;
+  const script = ep.json?.[0] ?? ep.args.split(/\s+/)[0] ?? '';
+  if (!/\.sh$|entrypoint/.test(script)) return undefined;
+  for (const ins of stage.instructions) {
+    if (!isContextCopy(m, ins)) continue;
+    for (const f of copiedFiles(m, ins, ctx).files) {
+      if (basename(f) !== basename(script)) continue;
+      const tool = /\b(gosu|su-exec|setpriv|runuser|chroot --userspec)\b/.exec(ctx.text(f) ?? '')?.[1];
+      if (tool) return `the entrypoint script ${f} switches users itself (\`${tool}\`), so it must start as root`;
+    }
+  }
+  return undefined;
+}
+
+function plan(ws: Workspace, file: string, m: DockerfileModel, options: RuleOptions): Plan | undefined {
+  const stage = finalStage(m);
+  const su = stageUser(m, stage);
+  if (!isRootUser(su.user)) return undefined;
+  const p: Plan = { stage, how: su.from === 'stage' ? 'stage' : su.from === 'parent' ? 'parent' : 'none', chown: [] };
+  if (su.ins) p.userIns = su.ins;
+  if (su.from === 'parent') p.parent = m.stages.find((s) => s.instructions.includes(su.ins!));
+  else if (su.from === 'none' && parentStage(m, stage)) p.parent = parentStage(m, stage);
+
+  const stages = chain(m, stage);
+  const base = rootStage(m, stage);
+  const family = imageFamily(m, stage);
+  const baseName = base.imageName.toLowerCase().replace(/^.*\//, '');
+  const ctx = BuildContext.of(ws, file);
+
+  // Where USER goes: before the CMD/ENTRYPOINT that follows the stage's last RUN, else at its end.
+  const body = stage.instructions.slice(1);
+  const lastRun = [...body].reverse().find((i) => i.keyword === 'RUN');
+  p.userBefore = body.find((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && (!lastRun || i.start > lastRun.start));
+
+  if (family === 'scratch') {
+    p.problem =
+      'the final stage is FROM scratch: it has no /etc/passwd and no shell to create a user with; pick a numeric UID (e.g. `USER 65532:65532`), give it the files the program writes (`COPY --chown=65532:65532`), and add the USER by hand';
+    return p;
+  }
+  if (SELF_DROPPING[baseName] && base.imageName.split('/').length <= 2 && !base.imageName.includes('unprivileged')) {
+    p.problem = SELF_DROPPING[baseName];
+    return p;
+  }
+  const drops = entrypointDropsPrivileges(m, stage, ctx);
+  if (drops) {
+    p.problem = drops;
+    return p;
+  }
+
+  // Who to run as: the configured user, a non-root user the stages already switched to or created,
+  // the user the base image ships, or a new user named after the project.
+  const configured = typeof options.user === 'string' && options.user.trim() ? options.user.trim() : undefined;
+  const earlier = stages
+    .flatMap((s) => s.instructions)
+    .filter((i) => i.keyword === 'USER' && !isRootUser(i.args))
+    .pop();
+  const created = createdUsers(m, stages);
+  const uid = typeof options.uid === 'number' && options.uid > 0 ? options.uid : typeof options.uid === 'string' && /^\d+$/.test(options.uid) && Number(options.uid) > 0 ? Number(options.uid) : undefined;
+  const createdMatch = created.find((c) => c.name === configured) ?? (configured ? undefined : created[created.length - 1]);
+  if (!configured && earlier) {
+    // The image already runs as this user before switching back: switch to it again; its files are set up.
+    p.user = earlier.args;
+    return p;
+  }
+  if (createdMatch) {
+    p.user = createdMatch.name;
+    p.group = createdMatch.group ?? createdMatch.name;
+  } else if (family === 'distroless' && (!configured || configured === 'nonroot')) {
+    p.user = p.group = 'nonroot';
+  } else if (baseName === 'node' && (!configured || configured === 'node')) {
+    p.user = p.group = 'node';
+  } else if (family === 'debian' || family === 'alpine') {
+    const name = configured ?? projectUserName(ws, file);
+    if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(name)) {
+      p.problem = `the configured user name "${name}" is not a valid Linux user name`;
+      return p;
+    }
+    p.user = p.group = name;
+    const ind = continuationIndent(m);
+    const run = keywordStyle(m)('RUN');
+    const idU = uid !== undefined ? ` --uid ${uid}` : '';
+    const idG = uid !== undefined ? ` --gid ${uid}` : '';
+    p.create =
+      family === 'debian'
+        ? [`${run} groupadd --system${idG} ${name} \\`, `${ind}&& useradd --system${idU} --gid ${name} --no-create-home ${name}`]
+        : [`${run} addgroup -S${uid !== undefined ? ` -g ${uid}` : ''} ${name} \\`, `${ind}&& adduser -S -D -H${uid !== undefined ? ` -u ${uid}` : ''} -G ${name} ${name}`];
+    if (m.escape !== '\\') p.create = [p.create.join('\n').replace(/ \\\n/g, ` ${m.escape}\n`)];
+  } else if (family === 'distroless') {
+    p.problem = `distroless images cannot create users (no shell); only the built-in \`nonroot\` user can be used, not "${configured}"`;
+    return p;
+  } else {
+    p.problem = `cannot tell how to create a user in \`${base.image}\` (not a Debian, Ubuntu, Alpine, node or distroless image); create one with the image's tools and add \`USER\` before CMD`;
+    return p;
+  }
+
+  // Files copied into the app directories (the WORKDIRs the stage works in) become the user's.
+  const appDirs = new Set<string>();
+  const parent = parentStage(m, stage);
+  let wd = (parent && workdirAt(m, parent)) || '/';
+  if (wd !== '/') appDirs.add(wd);
+  for (const i of body) {
+    if (i.keyword !== 'WORKDIR') continue;
+    wd = resolveContainerPath(wd, i.args);
+    if (wd !== '/') appDirs.add(wd);
+  }
+  for (const ins of body) {
+    const c = copyArgs(m, ins);
+    if (!c || c.flags.some((f) => f.name === 'chown')) continue;
+    const fromStage = c.flags.some((f) => f.name === 'from');
+    if (appDirs.size === 0) {
+      if (!fromStage && isContextCopy(m, ins)) p.chown.push(ins);
+      continue;
+    }
+    const dest = resolveContainerPath(workdirAt(m, stage, ins) ?? '/', c.dest);
+    if ([...appDirs].some((d) => dest === d || dest.startsWith(d + '/'))) p.chown.push(ins);
+  }
+  return p;
+}
+
+function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
+  const kw = keywordStyle(m);
+  const out: ModifyEdit[] = [];
+  const userLine = `${kw('USER')} ${p.user}`;
+  const firstChown = p.chown[0];
+  if (p.create) {
+    if (firstChown) out.push(insertParagraphBefore(m, firstChown, p.create, file));
+    else if (p.userBefore) out.push(insertBefore(m, p.userBefore, [...p.create, userLine], file));
+    else out.push(insertAfter(m, p.stage.instructions[p.stage.instructions.length - 1]!, [...p.create, userLine], file));
+  }
+  for (const ins of p.chown) {
+    const c = copyArgs(m, ins)!;
+    out.push({ file, start: c.argsStart, end: c.argsStart, text: `--chown=${p.user}:${p.group} ` });
+  }
+  if (!p.create || firstChown) {
+    if (p.userBefore) out.push(insertBefore(m, p.userBefore, [userLine], file));
+    else out.push(insertAfter(m, p.stage.instructions[p.stage.instructions.length - 1]!, [userLine], file));
+  }
+  return mergeEdits(m.text, out, file);
+}
+
+export default defineRule({
+  id: 'dockerfile/non-root-user',
+  title: 'Container runs as root',
+  fixTitle: 'Run the container as a non-root user',
+  severity: 'high',
+  safety: 'review',
+  kinds: ['dockerfile'],
+  defaults: { user: '', uid: 10001 },
+  docs: {
+    why:
+      'Without a USER instruction the application runs as root inside the container. Anyone who finds a hole in ' +
+      'the application (a deserialisation bug, a path traversal, a vulnerable dependency) then owns the container: ' +
+      'they can rewrite the code, read every secret mounted into it, install tools, and they are one kernel or ' +
+      'runtime bug away from root on the host. Many platforms (Kubernetes `runAsNonRoot`, OpenShift) refuse such images.',
+    fix:
+      'Creates a system group and user for the application in the final stage: `groupadd --system` and ' +
+      '`useradd --system --no-create-home` on Debian and Ubuntu images, `addgroup -S` and `adduser -S` on Alpine; ' +
+      'images that ship an unprivileged user use it (`node` in node images, `nonroot` in distroless images). The ' +
+      'files copied into the app directory (the final WORKDIR) are given to that user with `COPY --chown`, and ' +
+      '`USER` is set before CMD/ENTRYPOINT. The user is named after the project (package.json, pyproject.toml or ' +
+      'fly.toml name, the compose service or the directory), else `app`; options `user` and `uid` (default 10001, ' +
+      '0 for none) override it.',
+    safetyNote:
+      'Review what the application writes: it can write to the files copied with --chown, but not to the app ' +
+      'directory itself or other paths owned by root (log files, caches, uploads); mount a volume or create those ' +
+      'directories with the right owner. Ports below 1024 need Docker 20.10+ (which allows them by default) or ' +
+      'a higher port. Kubernetes `runAsNonRoot` can only verify a numeric USER: use the uid (`USER 10001`) there.',
+    references: [
+      'https://docs.docker.com/build/building/best-practices/#user',
+      'https://github.com/hadolint/hadolint/wiki/DL3002',
+      'https://cheatsheetseries.owasp.org/cheatsheets/Docker_Security_Cheat_Sheet.html#rule-2-set-a-user',
+    ],
+    example: {
+      before: 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD ["python", "main.py"]\n',
+      after:
+        'FROM python:3.12-slim\nWORKDIR /app\nRUN groupadd --system --gid 10001 app \\\n    && useradd --system --uid 10001 --gid app --no-create-home app\nCOPY --chown=app:app . .\nUSER app\nCMD ["python", "main.py"]\n',
+    },
+  },
+  detect({ ws, options }) {
+    const out: FindingInput[] = [];
+    for (const file of ws.files('dockerfile')) {
+      const m = dockerfile(ws, file);
+      if (!m) continue;
+      const p = plan(ws, file, m, options);
+      if (!p) continue;
+      const at = p.how === 'stage' ? p.userIns! : p.stage.from;
+      const parentName = p.parent?.name ? `stage \`${p.parent.name}\`` : 'its parent stage';
+      const message =
+        p.how === 'stage'
+          ? `final stage runs as root: \`USER ${p.userIns!.args}\` on line ${p.userIns!.line} is its last USER`
+          : p.how === 'parent'
+            ? `final stage runs as root: it inherits \`USER ${p.userIns!.args}\` from ${parentName} (line ${p.userIns!.line})`
+            : p.parent
+              ? `final stage runs as root: no USER instruction in it or in ${parentName}`
+              : 'final stage runs as root: no USER instruction';
+      out.push({
+        file,
+        start: at.start,
+        end: at.end,
+        message,
+        anchor: 'final-stage-user',
+        severity: p.how === 'none' ? 'critical' : undefined,
+        fixable: !p.problem,
+        notFixableReason: p.problem,
+      });
+    }
+    return out;
+  },
+  fix(finding, { ws, options }): FileEdit[] | null {
+    const m = dockerfile(ws, finding.file);
+    if (!m) return null;
+    const p = plan(ws, finding.file, m, options);
+    if (!p || p.problem || !p.user) return null;
+    return edits(m, finding.file, p);
+  },
+});
