@@ -1,0 +1,124 @@
+// compose/network-segmentation: every service on the one default network, so the reverse proxy (and
+// anything that gets compromised) can reach the databases directly (seed 003). Fix: a `frontend`
+// network and an `internal: true` `backend` network; databases and caches only on `backend`.
+import { isMap, type YAMLMap } from 'yaml';
+import { defineRule } from '../../src/rule.js';
+import type { FileEdit, FindingInput } from '../../src/types.js';
+import { compose, composeFiles, isBackingService, isDevComposeFile, roleOf, type ComposeFile, type ComposeService } from '../../src/project/compose.js';
+import { findPair, insertPair, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
+
+const FRONTEND = 'frontend';
+const BACKEND = 'backend';
+
+export default defineRule({
+  id: 'compose/network-segmentation',
+  title: 'All services share one network, databases included',
+  fixTitle: 'Put databases and caches on an internal backend network',
+  severity: 'medium',
+  safety: 'review',
+  kinds: ['compose'],
+  docs: {
+    why:
+      'With no `networks:` every service joins the project\'s default network and can open a connection to every other one: the ' +
+      'reverse proxy, a frontend container or any compromised service can talk to PostgreSQL, Redis or ClickHouse directly. ' +
+      'Segmenting the network limits what an attacker who gets into one container can reach.',
+    fix:
+      'Adds a `frontend` network and an `internal: true` `backend` network. Databases, caches, queues and search engines join ' +
+      '`backend` only; proxies join `frontend` (and `backend` when they depend on a backing service); application services join ' +
+      'both, so they keep reaching the databases and the internet. A backing service that publishes ports also stays on ' +
+      '`frontend`, because Docker does not publish ports of containers that are only on internal networks. `depends_on` is untouched.',
+    safetyNote:
+      'Services on an internal network have no route to the internet: a database or cache that needs outbound access (replication ' +
+      'to another host, backups to S3) must also join `frontend`. Containers started outside this file that connected to the ' +
+      'default network lose access.',
+    references: ['https://docs.docker.com/reference/compose-file/networks/', 'https://docs.docker.com/engine/network/drivers/bridge/'],
+  },
+  detect(ctx) {
+    const out: FindingInput[] = [];
+    for (const file of composeFiles(ctx.ws)) {
+      if (isDevComposeFile(file)) continue;
+      const cf = compose(ctx.ws, file);
+      if (!cf || !cf.servicesPair || cf.services.length < 2) continue;
+      if (cf.services.some((s) => s.get('networks') !== undefined)) continue;
+      const backing = cf.services.filter((s) => isBackingService(s.kind));
+      const others = cf.services.filter((s) => !isBackingService(s.kind));
+      if (!backing.length || !others.length) continue;
+      const modes = cf.services.filter((s) => s.get('network_mode') !== undefined);
+      const plan = planOf(cf);
+      const reach = others.map((s) => s.name).join(', ');
+      const keyR = (cf.servicesPair.key as { range?: [number, number, number] }).range;
+      const exposed = backing.filter((s) => s.ports.length);
+      const fixable = modes.length === 0 && !plan.some((p) => p.service.shared || !p.service.map);
+      out.push({
+        file,
+        start: keyR?.[0],
+        end: keyR?.[1],
+        message:
+          `all ${cf.services.length} services share the default network: ${reach} can reach ${backing.map((s) => s.name).join(', ')} directly; ` +
+          `fix: put ${backing.map((s) => s.name).join(', ')} on an internal "backend" network` +
+          (exposed.length ? ` (${exposed.map((s) => s.name).join(', ')} also ${exposed.length > 1 ? 'stay' : 'stays'} on "frontend" because ${exposed.length > 1 ? 'they publish' : 'it publishes'} ports)` : ''),
+        anchor: 'default-network',
+        fixable,
+        notFixableReason: fixable
+          ? undefined
+          : modes.length
+            ? `${modes.map((s) => s.name).join(', ')} ${modes.length > 1 ? 'set' : 'sets'} network_mode, which cannot be combined with networks: segment the networks by hand`
+            : 'a service is written as an alias of an anchor: give each service its own mapping, then fix again',
+        data: { file },
+      });
+    }
+    return out;
+  },
+  fix(finding, ctx) {
+    const { file } = finding.data as { file: string };
+    const cf = compose(ctx.ws, file);
+    if (!cf) return null;
+    try {
+      return edits(cf);
+    } catch (e) {
+      if (e instanceof YamlEditError) return null;
+      throw e;
+    }
+  },
+});
+
+interface Placement {
+  service: ComposeService;
+  networks: string[];
+}
+
+/** Which networks each service joins. */
+function planOf(cf: ComposeFile): Placement[] {
+  const backingNames = new Set(cf.services.filter((s) => isBackingService(s.kind)).map((s) => s.name));
+  return cf.services.map((s) => {
+    if (isBackingService(s.kind)) return { service: s, networks: s.ports.length ? [FRONTEND, BACKEND] : [BACKEND] };
+    if (roleOf(s.kind) === 'proxy') {
+      const needsBackend = s.dependsOn.some((d) => backingNames.has(d.name));
+      return { service: s, networks: needsBackend ? [FRONTEND, BACKEND] : [FRONTEND] };
+    }
+    return { service: s, networks: [FRONTEND, BACKEND] };
+  });
+}
+
+function edits(cf: ComposeFile): FileEdit[] {
+  const t = cf.target;
+  const out: FileEdit[] = [];
+  for (const p of planOf(cf)) {
+    if (!p.service.map || p.service.shared) return [];
+    out.push(insertPair(t, p.service.map, 'networks', p.networks));
+  }
+  // Top-level networks: add what is missing. Pushed last: when it lands where the last service ends,
+  // the engine keeps insertions at one point in order, so it comes after that service's lines.
+  const wanted: Record<string, YamlValue> = { [FRONTEND]: {}, [BACKEND]: { internal: true } };
+  const top = findPair(cf.root, 'networks');
+  if (!top) {
+    const e = insertPair(t, cf.root, 'networks', wanted, { after: 'services' });
+    // Top-level sections separated by a blank line: keep that layout.
+    if (t.text[e.start] === '\n') e.text = '\n' + e.text;
+    out.push(e);
+  }
+  else if (isMap(top.value)) {
+    for (const [name, v] of Object.entries(wanted)) if (!findPair(top.value as YAMLMap, name)) out.push(insertPair(t, top.value as YAMLMap, name, v));
+  } else return [];
+  return out;
+}
