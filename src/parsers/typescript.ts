@@ -1,6 +1,8 @@
 // TypeScript and JavaScript: ts-morph, loaded only when a rule first asks for it. One in-memory
 // project per workspace; source files are created from the workspace's text, never read from disk.
 import type { Workspace } from '../workspace.js';
+import { FileError } from '../workspace.js';
+import { registerValidator } from './validate.js';
 import type { Project, SourceFile } from 'ts-morph';
 
 const projects = new WeakMap<Workspace, Promise<Project>>();
@@ -32,3 +34,18 @@ export async function typescript(ws: Workspace, file: string): Promise<SourceFil
   if (existing) project.removeSourceFile(existing);
   return project.createSourceFile(path, text, { overwrite: true });
 }
+
+// After a fix, a changed TS/JS file must still parse: syntax errors only (no type checking).
+registerValidator('typescript', async (text, file) => {
+  const { ts } = await import('ts-morph');
+  const out = ts.transpileModule(text, {
+    fileName: file,
+    reportDiagnostics: true,
+    compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve, noEmit: true },
+  });
+  const err = out.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error && d.start !== undefined);
+  if (err) {
+    const line = err.file ? err.file.getLineAndCharacterOfPosition(err.start!).line + 1 : undefined;
+    throw new FileError(file, ts.flattenDiagnosticMessageText(err.messageText, '\n'), line);
+  }
+});

@@ -345,6 +345,22 @@ function toleratesUnset(tsm: TsMorph, node: TsNode, parent: TsNode | undefined):
   return false;
 }
 
+/** Is the read inside a branch that runs only when the variable is set (`if (process.env.X) f(process.env.X)`)? */
+function guarded(tsm: TsMorph, access: TsNode, name: string): boolean {
+  const { Node, SyntaxKind } = tsm;
+  const mentions = (n: TsNode | undefined) => n !== undefined && new RegExp(`process\\.env(?:\\.${name}\\b|\\[\\s*['"\`]${name}['"\`]\\s*\\])`).test(n.getText());
+  const within = (n: TsNode | undefined) => n !== undefined && access.getStart() >= n.getStart() && access.getEnd() <= n.getEnd();
+  for (let p = access.getParent(); p; p = p.getParent()) {
+    if (Node.isConditionalExpression(p) && within(p.getWhenTrue()) && mentions(p.getCondition())) return true;
+    if (Node.isIfStatement(p) && within(p.getThenStatement()) && mentions(p.getExpression())) return true;
+    if (Node.isBinaryExpression(p) && p.getOperatorToken().getKind() === SyntaxKind.AmpersandAmpersandToken && within(p.getRight()) && mentions(p.getLeft())) {
+      return true;
+    }
+    if (Node.isFunctionLikeDeclaration(p) || Node.isSourceFile(p)) break;
+  }
+  return false;
+}
+
 /** Every `process.env` read of one file. */
 export async function fileEnvReads(ws: Workspace, file: string): Promise<FileReads | undefined> {
   const text = ws.text(file);
@@ -508,7 +524,7 @@ function accessSite(tsm: TsMorph, sf: SourceFile, file: string, access: TsNode, 
   }
   if (kind === 'string' && !needsValue && def === undefined && !defaultExpr) {
     const { node: an, parent: ap } = up(tsm, access);
-    needsValue = !toleratesUnset(tsm, an, ap);
+    needsValue = !toleratesUnset(tsm, an, ap) && !guarded(tsm, access, name);
   }
   const outer = up(tsm, e).node;
   return {
