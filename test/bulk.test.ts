@@ -17,7 +17,8 @@ import { rules as registryRules } from '../src/registry.js';
 import { defineRule } from '../src/rule.js';
 import type { Finding, Rule } from '../src/types.js';
 import YAML from 'yaml';
-import { CLI, REPO, tmpDir, writeTree } from './helpers/tree.js';
+import { CLI, copyTree, FIXTURES, REPO, tmpDir, writeTree } from './helpers/tree.js';
+import { open, runOptions } from '../src/cli/common.js';
 
 // ---------------------------------------------------------------------------------------------
 // Two rules with fixes that are easy to predict.
@@ -95,6 +96,8 @@ const PROJECT = {
 
 let home: string;
 let ENV: NodeJS.ProcessEnv;
+/** Temporary repositories made by the current test, removed after it. */
+const made: string[] = [];
 
 function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -109,6 +112,7 @@ function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = ENV): string 
 /** A repository with the project committed on main, and a bare repository as origin. */
 function makeRepo(files: Record<string, string> = PROJECT): { repo: string; remote: string } {
   const dir = tmpDir('shipshape-bulk-test-');
+  made.push(dir);
   const repo = path.join(dir, 'repo');
   const remote = path.join(dir, 'remote.git');
   fs.mkdirSync(repo);
@@ -119,7 +123,7 @@ function makeRepo(files: Record<string, string> = PROJECT): { repo: string; remo
   writeTree(repo, files);
   if (files['scripts/run.sh']) fs.chmodSync(path.join(repo, 'scripts/run.sh'), 0o755);
   git(repo, ['add', '-A']);
-  git(repo, ['commit', '--quiet', '-m', 'initial']);
+  git(repo, ['commit', '--quiet', '--allow-empty', '-m', 'initial']);
   git(repo, ['remote', 'add', 'origin', remote]);
   git(repo, ['push', '--quiet', 'origin', 'main']);
   return { repo, remote };
@@ -190,6 +194,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   fs.rmSync(home, { recursive: true, force: true });
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -725,34 +730,30 @@ describe('shipshape bulk (CLI)', () => {
     }
   });
 
-  it('--dry-run lists one branch per rule with the diffstat of that rule\'s fix, creating nothing; --json says the same', async () => {
-    // A small project with problems for the Dockerfile and compose rules that exist.
-    const files = {
-      'Dockerfile': 'FROM python:3.12-slim\nRUN apt-get update && apt-get install -y build-essential libpq-dev\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD python -m uvicorn main:app --host 0.0.0.0 --port 8000\n',
-      'docker-compose.yml': 'services:\n  app:\n    build: .\n    command: uvicorn main:app --host 0.0.0.0 --reload\n    volumes:\n      - ./:/app\n    ports:\n      - "8000:8000"\n    environment:\n      DATABASE_URL: postgresql://postgres:postgres@db:5432/app\n    depends_on:\n      - db\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: postgres\n    ports:\n      - "5432:5432"\n',
-      'requirements.txt': 'fastapi\nuvicorn\npsycopg2-binary\n',
-      'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
-    };
-    const { repo } = makeRepo(files);
+  /**
+   * `bulk --dry-run --all` on a repository lists one branch per rule whose fix changes something,
+   * with that rule's commit title and the diffstat of its fix computed on its own, as `fix` would
+   * (same configuration and suppressions), and creates nothing.
+   */
+  async function expectDryRunMatchesFixes(repo: string): Promise<number> {
     const base = git(repo, ['rev-parse', 'HEAD']);
     const refsBefore = git(repo, ['for-each-ref']);
-    // What each registry rule's fix changes, computed on its own.
     const expected: { branch: string; stats: string }[] = [];
     for (const rule of registryRules()) {
-      const o = { only: [rule.id], all: true };
-      const plan = await planFixes(openWorkspace(repo, o), o);
+      const o = runOptions({ only: rule.id, all: true }, repo);
+      const { ws } = open(repo, o);
+      const plan = await planFixes(ws, o);
       if (plan.changes.length === 0) continue;
       expected.push({ branch: branchName('shipshape/', rule.id), stats: renderDiffstat(diffStat(plan.changes), '   ') });
     }
     expected.sort((a, b) => (a.branch < b.branch ? -1 : 1));
-
     const r = cli(['bulk', '--dry-run', '--all'], repo);
     expect(r.stderr).not.toMatch(/failed/);
     expect(r.code).toBe(0);
     expect(git(repo, ['for-each-ref'])).toBe(refsBefore);
     if (expected.length === 0) {
       expect(r.stdout).toBe(`Nothing to fix: no branch to create from HEAD (${base.slice(0, 7)}).\n`);
-      return;
+      return 0;
     }
     const blocks = r.stdout.split('\n\n').slice(0, expected.length);
     expect(blocks.map((b) => b.split('\n')[0])).toEqual(expected.map((e) => `${e.branch}  would create`));
@@ -762,13 +763,37 @@ describe('shipshape bulk (CLI)', () => {
       expect(lines.slice(2).join('\n')).toBe(expected[i]!.stats);
     }
     expect(r.stdout).toContain(`${expected.length} branch${expected.length === 1 ? '' : 'es'} from HEAD (${base.slice(0, 7)}): ${expected.length} would create; nothing was created (dry run).`);
+    return expected.length;
+  }
 
+  it('--dry-run lists one branch per rule with the diffstat of that rule\'s fix, creating nothing; --json says the same', async () => {
+    // A small project with problems for the Dockerfile and compose rules.
+    const files = {
+      'Dockerfile': 'FROM python:3.12-slim\nRUN apt-get update && apt-get install -y build-essential libpq-dev\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD python -m uvicorn main:app --host 0.0.0.0 --port 8000\n',
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    command: uvicorn main:app --host 0.0.0.0 --reload\n    volumes:\n      - ./:/app\n    ports:\n      - "8000:8000"\n    environment:\n      DATABASE_URL: postgresql://postgres:postgres@db:5432/app\n    depends_on:\n      - db\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: postgres\n    ports:\n      - "5432:5432"\n',
+      'requirements.txt': 'fastapi\nuvicorn\npsycopg2-binary\n',
+      'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
+    };
+    const { repo } = makeRepo(files);
+    const n = await expectDryRunMatchesFixes(repo);
     const j = cli(['bulk', '--dry-run', '--all', '--json'], repo);
     expect(j.code).toBe(0);
-    const parsed = JSON.parse(j.stdout) as { version: number; dryRun: boolean; branches: { branch: string; status: string }[] };
+    const parsed = JSON.parse(j.stdout) as { version: number; dryRun: boolean; branches: { branch: string; status: string; stats: unknown[] }[] };
     expect(parsed.version).toBe(1);
     expect(parsed.dryRun).toBe(true);
-    expect(parsed.branches.map((b) => [b.branch, b.status])).toEqual(expected.map((e) => [e.branch, 'would-create']));
+    expect(parsed.branches).toHaveLength(n);
+    expect(parsed.branches.every((b) => b.status === 'would-create' && b.stats.length > 0)).toBe(true);
+  });
+
+  // Three of the seed projects (all six take over a minute on a small machine): the demo, and the
+  // two whose audits name the most Dockerfile and compose problems.
+  const seeds = ['demo', 'nuzantara-backend-rag', 'rag-profile-agent'].filter((p) => fs.existsSync(path.join(FIXTURES, 'projects', p)));
+  it.each(seeds)('--dry-run on the seed project %s: one branch per rule, with correct diffstats', async (name) => {
+    const { repo } = makeRepo({});
+    copyTree(path.join(FIXTURES, 'projects', name), repo);
+    git(repo, ['add', '-A', '-f']);
+    git(repo, ['commit', '--quiet', '-m', `seed ${name}`]);
+    expect(await expectDryRunMatchesFixes(repo)).toBeGreaterThan(0);
   });
 
   it('creates, then reports unchanged, in a table; says when the working tree has uncommitted changes', () => {
