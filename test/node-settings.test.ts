@@ -296,3 +296,37 @@ describe('generated settings modules run', () => {
     }, 60_000);
   }
 });
+
+describe('projects that validate their environment already', () => {
+  it('reports reads elsewhere without a fix, pointing at the existing module', async () => {
+    for (const env of [
+      "import { z } from 'zod';\nexport const env = z.object({ A: z.string() }).parse(process.env);\n",
+      "import { createEnv } from '@t3-oss/env-core';\nexport const env = createEnv({ runtimeEnv: { A: process.env.A } });\n",
+    ]) {
+      const ws = Workspace.fromFiles({
+        'package.json': '{"dependencies":{"express":"4","zod":"3"}}',
+        'src/env.ts': env,
+        'src/b.ts': 'export const b = process.env.B!;\n',
+      });
+      const plan = await planFixes(ws, { rules, all: true });
+      expect(plan.findings.map((f) => [f.rule, f.file, f.fixable, f.notFixableReason])).toEqual([
+        ['node/settings-validation', 'package.json', false, 'src/env.ts already validates the environment as a whole; declare the variables there and read them from it'],
+        ['node/env-call-site', 'src/b.ts', false, 'src/env.ts already validates the environment as a whole; declare the variables there and read them from it'],
+      ]);
+      expect(plan.changes).toEqual([]);
+    }
+  });
+
+  it('declines a settings file it did not generate', async () => {
+    const ws = Workspace.fromFiles({
+      'package.json': '{"dependencies":{"express":"4"}}',
+      'src/config/settings.ts': 'export const settings = { a: 1 };\n',
+      'src/b.ts': 'export const b = process.env.B!;\n',
+    });
+    const plan = await planFixes(ws, { rules, all: true });
+    expect(plan.findings.map((f) => f.notFixableReason)).toEqual([
+      'src/config/settings.ts exists but has no `load({ … })` or `z.object({ … })` settings schema to extend',
+      'src/config/settings.ts exists but has no `load({ … })` or `z.object({ … })` settings schema to extend',
+    ]);
+  });
+});

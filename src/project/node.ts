@@ -260,6 +260,7 @@ export interface FileReads {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_LIBRARIES = ['@t3-oss/env-core', '@t3-oss/env-nextjs', '@t3-oss/env-nuxt', 'envalid', 'env-var', 'znv', 'env-schema'];
 const TRUTHY = ['true', '1', 'yes', 'on'];
 const FALSY = ['false', '0', 'no', 'off'];
 
@@ -377,7 +378,8 @@ function collect(tsm: TsMorph, sf: SourceFile, file: string): FileReads {
   const { Node, SyntaxKind } = tsm;
   const sites: EnvSite[] = [];
   const written = new Set<string>();
-  let envModule = false;
+  // A module built on an env-validation library is the project's settings module already.
+  let envModule = sf.getImportDeclarations().some((d) => ENV_LIBRARIES.includes(d.getModuleSpecifierValue()));
   const first = sf.getStatements()[0];
   const useClient =
     first !== undefined && Node.isExpressionStatement(first) && Node.isStringLiteral(first.getExpression()) &&
