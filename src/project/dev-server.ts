@@ -4,8 +4,10 @@
 // (FLASK_DEBUG=1, DEBUG=true, NODE_ENV=development). Each finding says what to change, word by word,
 // so a rule can apply it to a Dockerfile CMD, a compose `command:` string or list alike.
 import { basename } from '../classify.js';
+import type { DockerfileModel } from '../parsers/dockerfile.js';
 import type { Scripts } from './migrations.js';
 import { parseCommandList, ShellSyntaxError } from './shell.js';
+import { shellWordSplices, type Splice } from '../edit/words.js';
 
 /** What to do with one word of a command: drop it, or replace it. */
 export type WordOp = { index: number; remove: true } | { index: number; replace: string };
@@ -113,7 +115,7 @@ export function devCommandIssues(words: readonly string[], ctx: DevCommandContex
   if ((prog === 'manage.py' || (PY.test(prog) && args[0] && basename(args[0]) === 'manage.py')) && args.includes('runserver')) {
     out.push({
       what: 'manage.py runserver',
-      why: "Django's runserver is the development server: it is not hardened for production traffic and serves with DEBUG semantics",
+      why: "Django's runserver is the development server: Django's documentation says not to use it in production (no security audits, no performance tests)",
       notFixableReason: 'serve the project with a WSGI/ASGI server instead, e.g. `gunicorn <project>.wsgi:application --bind 0.0.0.0:8000`',
     });
     return out;
@@ -280,4 +282,37 @@ export function isDevDockerfile(file: string): boolean {
   if (/(?:^|\/)\.devcontainer\//.test(file)) return true;
   const b = basename(file).replace(/dockerfile|containerfile/gi, '');
   return DEV_NAME.test(b);
+}
+
+/** Whether a Dockerfile runs a production build of the app (next build, npm run build with a build script, …). */
+export function buildsApp(m: DockerfileModel, scripts: Scripts): boolean {
+  return m.instructions.some((i) => {
+    if (i.keyword !== 'RUN') return false;
+    if (/\bnext\s+build\b/.test(i.args)) return true;
+    return /\b(?:npm\s+run(?:-script)?|yarn(?:\s+run)?|pnpm(?:\s+run)?|bun\s+run)\s+build\b/.test(i.args) && scripts.build !== undefined;
+  });
+}
+
+/**
+ * Issues of every simple command in shell source, each with the splices that fix it (positions into
+ * `text`, which must have the same offsets as `src`: e.g. the raw instruction when `src` has its
+ * continuation comments blanked).
+ */
+export function shellDevIssues(src: string, ctx: DevCommandContext = {}, text = src): { issue: DevCommandIssue; splices?: Splice[] }[] {
+  let list;
+  try {
+    list = parseCommandList(src);
+  } catch (e) {
+    if (e instanceof ShellSyntaxError) return [];
+    throw e;
+  }
+  const out: { issue: DevCommandIssue; splices?: Splice[] }[] = [];
+  for (const it of list.items) {
+    for (const c of it.pipeline) {
+      for (const issue of devCommandIssues(c.words.map((w) => w.value), ctx)) {
+        out.push({ issue, splices: issue.ops && !list.compound ? shellWordSplices(text, c.words, issue.ops) : undefined });
+      }
+    }
+  }
+  return out;
 }

@@ -3,12 +3,12 @@
 // NODE_ENV=development). Development Dockerfiles and stages (Dockerfile.dev, `AS dev`) are left alone.
 import { defineRule } from '../../src/rule.js';
 import type { FileEdit, FindingInput, RuleContext } from '../../src/types.js';
-import { dockerfile, type DInstruction, type DStage, type DockerfileModel } from '../../src/parsers/dockerfile.js';
-import { parseCommandList, tokenize, type ShellWord } from '../../src/project/shell.js';
+import { dockerfile, type DInstruction, type DStage } from '../../src/parsers/dockerfile.js';
+import { tokenize, type ShellWord } from '../../src/project/shell.js';
 import { packageScripts, shellScriptIndex, type Scripts } from '../../src/project/migrations.js';
 import { blankContinuationComments } from '../../src/project/entrypoint.js';
-import { DEV_NAME, devCommandIssues, devEnvIssue, isDevDockerfile, type DevCommandIssue } from '../../src/project/dev-server.js';
-import { applySplices, jsonArraySplices, jsonStringLiterals, shellWordSplices, type Splice } from '../../src/edit/words.js';
+import { DEV_NAME, buildsApp, devCommandIssues, devEnvIssue, isDevDockerfile, shellDevIssues, type DevCommandIssue } from '../../src/project/dev-server.js';
+import { applySplices, jsonArraySplices, jsonStringLiterals, type Splice } from '../../src/edit/words.js';
 import { compose, composeFiles, isDevComposeFile } from '../../src/project/compose.js';
 import { dirname } from '../../src/classify.js';
 
@@ -100,15 +100,6 @@ function lastOf(list: DInstruction[], keyword: string): DInstruction | undefined
   return undefined;
 }
 
-/** Whether the Dockerfile runs a production build of the app (next build, npm run build, …). */
-function buildsApp(m: DockerfileModel, scripts: Scripts): boolean {
-  return m.instructions.some((i) => {
-    if (i.keyword !== 'RUN') return false;
-    if (/\bnext\s+build\b/.test(i.args)) return true;
-    return /\b(?:npm\s+run(?:-script)?|yarn(?:\s+run)?|pnpm(?:\s+run)?|bun\s+run)\s+build\b/.test(i.args) && scripts.build !== undefined;
-  });
-}
-
 function stageLabel(stage: DStage): string {
   return stage.name ?? String(stage.index);
 }
@@ -140,7 +131,7 @@ function commandItems(file: string, stage: DStage, ins: DInstruction, cctx: { sc
       const script = ins.json[idx]!;
       const lit = jsonStringLiterals(ins.raw)[idx];
       let n = 0;
-      for (const { issue, splices } of shellIssues(script, cctx)) {
+      for (const { issue, splices } of shellDevIssues(script, cctx)) {
         const s = splices && lit ? [{ start: lit.start, end: lit.end, text: JSON.stringify(applySplices(script, splices)) }] : undefined;
         push(issue, s, n++);
       }
@@ -152,27 +143,7 @@ function commandItems(file: string, stage: DStage, ins: DInstruction, cctx: { sc
   }
   let n = 0;
   const src = blankContinuationComments(ins.raw);
-  for (const { issue, splices } of shellIssues(src, cctx, ins.raw)) push(issue, splices, n++);
-  return out;
-}
-
-/** Issues of every simple command in shell source, with splices on it (positions shared with `text`). */
-function shellIssues(src: string, cctx: { scripts: Scripts; hasBuild: boolean }, text = src): { issue: DevCommandIssue; splices?: Splice[] }[] {
-  let list;
-  try {
-    list = parseCommandList(src);
-  } catch {
-    return [];
-  }
-  const out: { issue: DevCommandIssue; splices?: Splice[] }[] = [];
-  for (const it of list.items) {
-    for (const c of it.pipeline) {
-      const words = c.words;
-      for (const issue of devCommandIssues(words.map((w) => w.value), cctx)) {
-        out.push({ issue, splices: issue.ops && !list.compound ? shellWordSplices(text, words, issue.ops) : undefined });
-      }
-    }
-  }
+  for (const { issue, splices } of shellDevIssues(src, cctx, ins.raw)) push(issue, splices, n++);
   return out;
 }
 
