@@ -156,6 +156,17 @@ export interface ValidatorNeeds {
   lists: { name: string; separator: string }[];
   production?: { env: string; debug?: string; origins?: string; originsIsList: boolean };
   className: string;
+  /** Names already defined in the class body (generated methods must not shadow them). */
+  taken?: Set<string>;
+}
+
+/** A method name for a validator: per field when it checks one, unique in the class. */
+function methodName(single: string, multi: string, fields: string[], taken: Set<string>): string {
+  const base = fields.length === 1 ? `${single}_${fields[0]!.toLowerCase()}` : multi;
+  let name = base;
+  for (let k = 2; taken.has(name); k++) name = `${base}_${k}`;
+  taken.add(name);
+  return name;
 }
 
 /** Validator methods (each preceded by a blank line), at a class-body indentation. */
@@ -168,15 +179,15 @@ export function validatorBlocks(n: ValidatorNeeds, style: CodeStyle, imp: Import
   const pm = pydanticModule(style);
   const names = (xs: string[]) => xs.map(pyString).join(', ');
   const v2 = style.major === 2;
+  const taken = new Set(n.taken ?? []);
   if (v2) {
     if (n.secrets.length || n.urls.length) imp.add('pydantic', 'ValidationInfo');
   }
   if (n.lists.length) {
     const bySep = new Map<string, string[]>();
     for (const l of n.lists) bySep.set(l.separator, [...(bySep.get(l.separator) ?? []), l.name]);
-    let k = 0;
     for (const [sep, fields] of bySep) {
-      const fn = `_split_${sep === ',' ? 'comma_separated' : 'separated'}${k++ ? `_${k}` : ''}`;
+      const fn = methodName('_split', sep === ',' ? '_split_comma_separated' : '_split_separated', fields, taken);
       const body = [
         `${i2}if isinstance(value, str):\n`,
         `${i3}return [item.strip() for item in value.split(${pyString(sep)}) if item.strip()]\n`,
@@ -198,6 +209,7 @@ export function validatorBlocks(n: ValidatorNeeds, style: CodeStyle, imp: Import
     if (!noneSecret) imp.add(pm, 'SecretStr');
     const type = allSecret ? 'SecretStr' : noneSecret ? 'str' : 'SecretStr | str';
     const nameExpr = v2 ? 'info.field_name' : 'field.name';
+    const secretFn = methodName('_validate', '_require_strong_secrets', n.secrets.map((s) => s.name), taken);
     const body = [
       `${i2}secret = ${read}\n`,
       `${i2}placeholders = ("change", "placeholder", "insecure", "example", "your-")\n`,
@@ -208,14 +220,15 @@ export function validatorBlocks(n: ValidatorNeeds, style: CodeStyle, imp: Import
     if (v2) {
       imp.add('pydantic', 'field_validator');
       const t = type === 'SecretStr | str' ? (style.pep604 ? type : (imp.add('typing', 'Union'), 'Union[SecretStr, str]')) : type;
-      out.push(`\n${i1}@field_validator(${names(n.secrets.map((s) => s.name))})\n${i1}@classmethod\n${i1}def _require_strong_secret(cls, value: ${t}, info: ValidationInfo) -> ${t}:\n${body}`);
+      out.push(`\n${i1}@field_validator(${names(n.secrets.map((s) => s.name))})\n${i1}@classmethod\n${i1}def ${secretFn}(cls, value: ${t}, info: ValidationInfo) -> ${t}:\n${body}`);
     } else {
       imp.add(pm, 'validator');
-      out.push(`\n${i1}@validator(${names(n.secrets.map((s) => s.name))})\n${i1}def _require_strong_secret(cls, value, field):\n${body}`);
+      out.push(`\n${i1}@validator(${names(n.secrets.map((s) => s.name))})\n${i1}def ${secretFn}(cls, value, field):\n${body}`);
     }
   }
   if (n.urls.length) {
     const nameExpr = v2 ? 'info.field_name' : 'field.name';
+    const urlFn = methodName('_validate', '_require_urls', n.urls, taken);
     const body = [
       `${i2}if value:\n`,
       `${i3}scheme, separator, rest = value.partition("://")\n`,
@@ -225,10 +238,10 @@ export function validatorBlocks(n: ValidatorNeeds, style: CodeStyle, imp: Import
     ].join('');
     if (v2) {
       imp.add('pydantic', 'field_validator');
-      out.push(`\n${i1}@field_validator(${names(n.urls)})\n${i1}@classmethod\n${i1}def _require_url(cls, value: ${style.pep604 ? 'str | None' : (imp.add('typing', 'Optional'), 'Optional[str]')}, info: ValidationInfo) -> ${style.pep604 ? 'str | None' : 'Optional[str]'}:\n${body}`);
+      out.push(`\n${i1}@field_validator(${names(n.urls)})\n${i1}@classmethod\n${i1}def ${urlFn}(cls, value: ${style.pep604 ? 'str | None' : (imp.add('typing', 'Optional'), 'Optional[str]')}, info: ValidationInfo) -> ${style.pep604 ? 'str | None' : 'Optional[str]'}:\n${body}`);
     } else {
       imp.add(pm, 'validator');
-      out.push(`\n${i1}@validator(${names(n.urls)})\n${i1}def _require_url(cls, value, field):\n${body}`);
+      out.push(`\n${i1}@validator(${names(n.urls)})\n${i1}def ${urlFn}(cls, value, field):\n${body}`);
     }
   }
   if (n.production) {
@@ -241,16 +254,16 @@ export function validatorBlocks(n: ValidatorNeeds, style: CodeStyle, imp: Import
       lines.push(`${i3}if ${get(p.debug)}:\n${i4}raise ValueError("${p.debug} must be false when ${p.env} is production")\n`);
     }
     if (p.origins) {
-      const origins = v2 ? `self.${p.origins}` : `values.get(${pyString(p.origins)}) or []`;
+      const origins = v2 ? `self.${p.origins}` : `(values.get(${pyString(p.origins)}) or [])`;
       const test = p.originsIsList ? `"*" in ${origins}` : `"*" in str(${get(p.origins)})`;
       lines.push(`${i3}if ${test}:\n${i4}raise ValueError("${p.origins} must list explicit origins, not *, when ${p.env} is production")\n`);
     }
     if (v2) {
       imp.add('pydantic', 'model_validator');
-      out.push(`\n${i1}@model_validator(mode="after")\n${i1}def _require_safe_production(self) -> "${n.className}":\n${lines.join('')}${i2}return self\n`);
+      out.push(`\n${i1}@model_validator(mode="after")\n${i1}def ${methodName('', '_require_safe_production', [], taken)}(self) -> "${n.className}":\n${lines.join('')}${i2}return self\n`);
     } else {
       imp.add(pm, 'root_validator');
-      out.push(`\n${i1}@root_validator(skip_on_failure=True)\n${i1}def _require_safe_production(cls, values):\n${lines.join('')}${i2}return values\n`);
+      out.push(`\n${i1}@root_validator(skip_on_failure=True)\n${i1}def ${methodName('', '_require_safe_production', [], taken)}(cls, values):\n${lines.join('')}${i2}return values\n`);
     }
   }
   return out.join('');

@@ -53,8 +53,16 @@ export function extendClass(t: SettingsTarget, style: CodeStyle, ext: ClassExten
   }
   const base = needsOf(fields, sc.name);
   const x = ext.needs ?? {};
+  const taken = new Set<string>();
+  for (const st of sc.body.namedChildren) {
+    const def = st.type === 'decorated_definition' ? st.childForFieldName('definition') : st;
+    const name = def?.type === 'function_definition' || def?.type === 'class_definition' ? def.childForFieldName('name')?.text : undefined;
+    if (name) taken.add(name);
+  }
+  for (const f of sc.fields) taken.add(f.name);
   const needs: ValidatorNeeds = {
     className: sc.name,
+    taken,
     secrets: [...(x.secrets ?? []), ...base.secrets].filter((s) => !sc.validated.has(s.name)),
     urls: [...(x.urls ?? []), ...base.urls].filter((s) => !sc.validated.has(s)),
     lists: [...(x.lists ?? []), ...base.lists].filter((s) => !sc.validated.has(s.name)),

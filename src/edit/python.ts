@@ -7,6 +7,7 @@
 import type { ModifyEdit } from '../types.js';
 import type { PyNode, PythonModel } from '../parsers/python.js';
 import { importsOf } from '../project/python.js';
+import { STDLIB_MODULES } from '../project/python-stdlib.js';
 import { applyEdits } from '../engine/edits.js';
 import { lineEndAfter, lineStartAt } from '../text.js';
 
@@ -61,7 +62,7 @@ function ensureModuleImport(m: PythonModel, module: string): ImportResult | unde
   const have = imps.find((i) => !i.level && i.name === undefined && i.module === module && i.topLevel && !i.guarded && i.local === module.split('.')[0]);
   if (have) return { local: module.split('.')[0]!, edits: [] };
   if (boundNames(m).has(module.split('.')[0]!)) return undefined;
-  return { local: module.split('.')[0]!, edits: [newImportLine(m, `import ${module}`)] };
+  return { local: module.split('.')[0]!, edits: [newImportLine(m, module, `import ${module}`)] };
 }
 
 interface ImportPlan {
@@ -108,15 +109,7 @@ export function ensureImports(
   if (!plan) return undefined;
   const edits: ModifyEdit[] = [];
   if (plan.adds.length) {
-    let separate = false;
-    if (isFirstParty?.(module.split('.')[0]!)) {
-      // A first-party import after third-party ones starts its own group, as isort does.
-      const imports = topImports(m);
-      const last = imports[imports.length - 1];
-      const lastModule = last?.type === 'import_statement' ? last.namedChildren[0]?.text : last?.childForFieldName('module_name')?.text;
-      separate = !!lastModule && !lastModule.startsWith('.') && !isFirstParty(lastModule.split('.')[0]!);
-    }
-    edits.push(plan.existing ? extendFromImport(m, plan.existing, plan.adds) : newImportLine(m, `from ${module} import ${plan.adds.join(', ')}`, separate));
+    edits.push(plan.existing ? extendFromImport(m, plan.existing, plan.adds) : newImportLine(m, module, `from ${module} import ${plan.adds.join(', ')}`, isFirstParty));
   }
   return plan.results.map((r) => ({ local: r.local, edits }));
 }
@@ -125,17 +118,28 @@ export function ensureImports(
  * Names from several modules at once (module → names): existing `from` statements are extended,
  * new ones go in one block after the last import. Undefined when a name is bound to something else.
  */
-export function addImports(m: PythonModel, wanted: [string, string[]][]): ModifyEdit[] | undefined {
+export function addImports(m: PythonModel, wanted: [string, string[]][], isFirstParty?: (topLevelName: string) => boolean): ModifyEdit[] | undefined {
   const edits: ModifyEdit[] = [];
-  const lines: string[] = [];
+  const lines: { module: string; line: string }[] = [];
   for (const [module, names] of wanted) {
     const plan = planImports(m, module, names.map((name) => ({ name })));
     if (!plan) return undefined;
     if (!plan.adds.length) continue;
     if (plan.existing) edits.push(extendFromImport(m, plan.existing, plan.adds));
-    else lines.push(`from ${module} import ${plan.adds.join(', ')}`);
+    else lines.push({ module, line: `from ${module} import ${plan.adds.join(', ')}` });
   }
-  if (lines.length) edits.push(newImportLine(m, lines.join('\n')));
+  // New lines that land at the same place go in one edit (one replacement of the same statement),
+  // in section order then module order.
+  lines.sort((x, y) => sectionOf(x.module, isFirstParty) - sectionOf(y.module, isFirstParty) || (x.module < y.module ? -1 : x.module > y.module ? 1 : 0));
+  const byPlace = new Map<string, ModifyEdit>();
+  for (const l of lines) {
+    const e = newImportLine(m, l.module, l.line, isFirstParty);
+    const k = `${e.start}:${e.end}`;
+    const prev = byPlace.get(k);
+    if (!prev) byPlace.set(k, e);
+    else prev.text = mergePlacement(m.text.slice(e.start, e.end), prev.text, e.text);
+  }
+  edits.push(...byPlace.values());
   return edits;
 }
 
@@ -162,16 +166,72 @@ function extendFromImport(m: PythonModel, stmt: PyNode, names: string[]): Modify
   return { file: '', start: stmt.startIndex, end: stmt.endIndex, text: replaced };
 }
 
-/** A new import line after the module's last top-level import (or its docstring, or at the top). */
-function newImportLine(m: PythonModel, line: string, newGroup = false): ModifyEdit {
+/** Two insertions around the same original text: keep the original once, both additions in order. */
+function mergePlacement(orig: string, a: string, b: string): string {
+  const ai = a.indexOf(orig);
+  const bi = b.indexOf(orig);
+  if (ai < 0 || bi < 0) return a + b;
+  return a.slice(0, ai) + b.slice(0, bi) + orig + a.slice(ai + orig.length) + b.slice(bi + orig.length);
+}
+
+/** isort sections: 0 __future__, 1 standard library, 2 third party, 3 first party (and relative). */
+function sectionOf(module: string, isFirstParty?: (top: string) => boolean): number {
+  if (module.startsWith('.')) return 3;
+  const top = module.split('.')[0]!;
+  if (top === '__future__') return 0;
+  if (STDLIB_MODULES.has(top)) return 1;
+  return isFirstParty?.(top) ? 3 : 2;
+}
+
+function moduleOf(stmt: PyNode): string {
+  if (stmt.type === 'import_statement') {
+    const c = stmt.namedChildren[0];
+    return (c?.type === 'aliased_import' ? c.childForFieldName('name')?.text : c?.text) ?? '';
+  }
+  if (stmt.type === 'future_import_statement') return '__future__';
+  return stmt.childForFieldName('module_name')?.text ?? '';
+}
+
+/**
+ * A new import line, placed as isort would: in its section (standard library, third party, first
+ * party), after the `from` imports that sort before it; a new section gets its blank line.
+ * Falls back to after the docstring, or the top of the module.
+ */
+function newImportLine(m: PythonModel, module: string, line: string, isFirstParty?: (top: string) => boolean): ModifyEdit {
   const text = m.text;
   const imports = topImports(m);
-  const last = imports[imports.length - 1];
-  if (last) {
-    const start = lineStartAt(text, last.startIndex);
-    const end = lineEndAfter(text, last.endIndex);
+  const after = (stmt: PyNode, prefix: string): ModifyEdit => {
+    const start = lineStartAt(text, stmt.startIndex);
+    const end = lineEndAfter(text, stmt.endIndex);
     const nl = end === text.length && !text.endsWith('\n') ? '\n' : '';
-    return { file: '', start, end, text: text.slice(start, end) + nl + (newGroup ? '\n' : '') + line + '\n' };
+    return { file: '', start, end, text: text.slice(start, end) + nl + prefix + line + '\n' };
+  };
+  const before = (stmt: PyNode, suffix: string): ModifyEdit => {
+    const start = lineStartAt(text, stmt.startIndex);
+    const end = lineEndAfter(text, stmt.endIndex);
+    return { file: '', start, end, text: line + '\n' + suffix + text.slice(start, end) };
+  };
+  if (imports.length) {
+    const sec = sectionOf(module, isFirstParty);
+    const key = module.toLowerCase();
+    const same = imports.filter((s) => sectionOf(moduleOf(s), isFirstParty) === sec);
+    if (same.length) {
+      const isFrom = line.startsWith('from ');
+      const plain = same.filter((s) => s.type === 'import_statement');
+      const froms = same.filter((s) => s.type !== 'import_statement');
+      if (isFrom) {
+        const prior = froms.filter((s) => moduleOf(s).toLowerCase() <= key);
+        if (prior.length) return after(prior[prior.length - 1]!, '');
+        if (plain.length) return after(plain[plain.length - 1]!, '');
+        return before(froms[0]!, '');
+      }
+      const prior = plain.filter((s) => moduleOf(s).toLowerCase() <= key);
+      if (prior.length) return after(prior[prior.length - 1]!, '');
+      return before(same[0]!, '');
+    }
+    const lower = imports.filter((s) => sectionOf(moduleOf(s), isFirstParty) < sec);
+    if (lower.length) return after(lower[lower.length - 1]!, '\n');
+    return before(imports[0]!, '\n');
   }
   const first = m.root.namedChildren.find((c) => c.type !== 'comment');
   if (first && first.type === 'expression_statement' && first.namedChildren[0]?.type === 'string' && first.namedChildren.length === 1) {
@@ -185,8 +245,8 @@ function newImportLine(m: PythonModel, line: string, newGroup = false): ModifyEd
   // After leading comments (shebang, licence, encoding), before the first statement.
   const at = first ? lineStartAt(text, first.startIndex) : text.length;
   const end = first ? lineEndAfter(text, first.startIndex) : text.length;
-  const before = at > 0 && !text.slice(0, at).endsWith('\n\n') ? '\n' : '';
-  return { file: '', start: at, end, text: before + line + '\n\n' + text.slice(at, end) };
+  const pre = at > 0 && !text.slice(0, at).endsWith('\n\n') ? '\n' : '';
+  return { file: '', start: at, end, text: pre + line + '\n\n' + text.slice(at, end) };
 }
 
 /**

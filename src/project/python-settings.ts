@@ -99,7 +99,8 @@ export function codeStyle(ws: Workspace, dir: string, pyd: PydanticInfo, sc?: Se
   const major = sc ? sc.major : pyd.major;
   const py = pythonVersionOf(ws, dir);
   const pep604 = !!py && (py[0] > 3 || (py[0] === 3 && py[1] >= 10));
-  const pep585 = !py || py[0] > 3 || (py[0] === 3 && py[1] >= 9);
+  // Unknown version: pydantic 2 needs Python ≥ 3.8 and projects using it are newer; v1 projects may be on 3.8.
+  const pep585 = py ? py[0] > 3 || (py[0] === 3 && py[1] >= 9) : major === 2;
   let noDecode = true;
   if (major === 2) {
     if (pyd.settingsDeclared) {

@@ -441,6 +441,10 @@ function inferUse(read: PyNode, r: EnvRead): void {
         const inValues = (lowered ? lc : values).includes(dv);
         r.default = { text: r.default.text, value: positive ? inValues : !inValues };
       } else if (r.default) r.default = { text: r.default.text };
+      else if (cur.id === use.id && read.type === 'call') {
+        // `os.getenv("X") == "1"` compares None when unset: false for ==/in, true for !=/not in.
+        r.default = { text: 'None', value: !positive };
+      }
       return;
     }
   }

@@ -84,6 +84,9 @@ export default defineRule({
     const ps = await projectSettings(ws, d.dir);
     const m = await python(ws, finding.file);
     if (!m) return null;
+    // Comments inside the replaced list would be lost: decline.
+    const list = m.root.descendantForIndex(d.start, d.end);
+    if (!list || list.startIndex !== d.start || list.endIndex !== d.end || list.descendantsOfType('comment').some((c) => !!c)) return null;
     const edits: FileEdit[] = [];
     let module: string | undefined;
     let inst: { name: string; call: boolean } | undefined;

@@ -75,7 +75,8 @@ export default defineRule({
         const m = await python(ws, file);
         if (!m) continue;
         for (const i of importsOf(m)) {
-          if (i.level || !i.module || i.typeChecking) continue;
+          // Imports guarded by try/except ImportError (or TYPE_CHECKING) are optional by design.
+          if (i.level || !i.module || i.guarded) continue;
           const top = i.module.split('.')[0]!;
           if (top === '__future__' || STDLIB_MODULES.has(top) || isFirstParty(ws, file, top)) continue;
           if (own && normalizeDist(top) === own) continue;
@@ -90,11 +91,7 @@ export default defineRule({
             file,
             start: i.node.startIndex,
             end: i.node.endIndex,
-            message: i.guarded
-              ? `${i.module} is imported inside try/except ImportError but ${dist} is not declared in ${target?.file ?? decl.files.join(', ')}: ` +
-                'a fresh install silently runs without it'
-              : `${i.module} is imported but ${dist} is not declared in ${target?.file ?? decl.files.join(', ')}`,
-            severity: i.guarded ? 'medium' : undefined,
+            message: `${i.module} is imported but ${dist} is not declared in ${target?.file ?? decl.files.join(', ')}`,
             anchor: `dist:${key}`,
             fixable: !!target,
             notFixableReason: target ? undefined : 'no requirements.txt or pyproject.toml dependency list to add it to',

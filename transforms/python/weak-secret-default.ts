@@ -27,6 +27,11 @@ function shown(value: string): string {
 
 /** The literal default of a settings field: `= "x"`, `Field("x", …)` or `Field(default="x", …)`. */
 function fieldDefault(value: PyNode | undefined): { node: PyNode; value: string; inField: boolean } | undefined {
+  while (value?.type === 'parenthesized_expression' && value.namedChildren.filter((c) => c.type !== 'comment').length === 1) {
+    const inner = value.namedChildren.find((c) => c.type !== 'comment')!;
+    const d = fieldDefault(inner);
+    return d && { ...d, node: d.inField ? d.node : value };
+  }
   if (!value) return undefined;
   const s = stringValue(value);
   if (s !== undefined) return { node: value, value: s, inField: false };
@@ -178,5 +183,7 @@ function removeDefault(text: string, stmtStart: number, sc: SettingsClass, d: { 
   const asg = d.node.parent;
   const type = asg?.childForFieldName('type');
   if (asg?.type !== 'assignment' || !type || type.startIndex < stmtStart) return undefined;
+  // A comment inside the removed default would be lost: decline.
+  if (d.node.descendantsOfType('comment').some((c) => !!c)) return undefined;
   return { file: sc.file, start: type.endIndex, end: d.node.endIndex, text: '' };
 }
