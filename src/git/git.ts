@@ -95,7 +95,11 @@ export class Git {
     if (res.code !== 0) {
       const msg = res.stderr.trim();
       if (/must be run in a work tree/.test(msg)) throw new NotARepositoryError(`${dir}: a bare repository; run bulk inside a clone with a working tree`);
-      throw new NotARepositoryError(`${dir}: not a git repository (bulk builds branches with git; run it inside a clone)`);
+      if (/not a git repository/i.test(msg) || !msg) {
+        throw new NotARepositoryError(`${dir}: not a git repository (bulk builds branches with git; run it inside a clone)`);
+      }
+      // e.g. "detected dubious ownership in repository" (safe.directory): git's own words say what to do.
+      throw new NotARepositoryError(`${dir}: git cannot use this repository: ${msg.replace(/^fatal: /, '').split('\n').join(' ')}`);
     }
     const [top, prefix, gitDir] = res.stdout.toString('utf8').split('\n');
     return new Git(top!, prefix ?? '', gitDir ?? '', baseEnv);
