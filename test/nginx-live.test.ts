@@ -235,3 +235,148 @@ describe.skipIf(!!unavailable)('live: nginx/websocket-upgrade', () => {
     });
   });
 });
+
+describe.skipIf(!!unavailable)('live: compose/reverse-proxy (generated config)', () => {
+  const stops: (() => Promise<void>)[] = [];
+  let api: Backend;
+  let web: Backend;
+  let nginx: Running;
+  let port: number;
+  const conf = fs.readFileSync(path.join(FIXTURES, 'compose', 'reverse-proxy', 'api-and-frontend', 'after', 'deploy', 'nginx', 'default.conf'), 'utf8');
+  const limit = /client_max_body_size (\d+)m;/.exec(conf);
+
+  beforeAll(async () => {
+    api = await startBackend();
+    stops.push(() => api.close());
+    web = await startBackend();
+    stops.push(() => web.close());
+    port = await freePort();
+    const etc = layout({ confd: { 'default.conf': withLoopbackPorts(conf, [port], { 'backend:8000': api.port, 'frontend:80': web.port }) } });
+    stops.push(async () => nginx?.stop());
+    nginx = await startNginx(etc, port);
+  });
+  afterAll(async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  });
+
+  it('answers its own /healthz', async () => {
+    const r = await request(port, '/healthz');
+    expect(r.status).toBe(200);
+    expect(r.body).toBe('ok\n');
+  });
+
+  it('routes / to the frontend and /api/ to the API with X-Forwarded-*, X-Real-IP and security headers', async () => {
+    const home = await request(port, '/');
+    expect(JSON.parse(home.body).url).toBe('/');
+    const r = await request(port, '/api/documents/?q=1');
+    expect(r.status).toBe(200);
+    const echoed = JSON.parse(r.body) as { url: string; headers: Record<string, string> };
+    expect(echoed.url).toBe('/api/documents/?q=1');
+    expect(echoed.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(echoed.headers['x-real-ip']).toBe('127.0.0.1');
+    expect(echoed.headers['x-forwarded-proto']).toBe('http');
+    expect(echoed.headers['x-forwarded-host']).toBe('127.0.0.1');
+    expect(echoed.headers.host).toBe('127.0.0.1');
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(r.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(r.headers.server).toBe('nginx');
+  });
+
+  it('carries WebSockets on the endpoint found in the code', async () => {
+    expect(await wsRoundTrip(`ws://127.0.0.1:${port}/ws/jobs/42`, 'progress?')).toBe('echo:progress?');
+  });
+
+  it('takes an upload just under client_max_body_size and refuses one over it with 413', async () => {
+    expect(limit, 'client_max_body_size in m').not.toBeNull();
+    const max = Number(limit![1]) * 1024 * 1024;
+    const under = await request(port, '/api/documents/', { method: 'POST', body: Buffer.alloc(max - 1024, 97) });
+    expect(under.status).toBe(200);
+    expect(JSON.parse(under.body).size).toBe(max - 1024);
+    const over = await request(port, '/api/documents/', { method: 'POST', body: Buffer.alloc(max + 1, 97) });
+    expect(over.status).toBe(413);
+  });
+
+  it('limits a burst of API requests per client (429 past the burst)', async () => {
+    const rs = await Promise.all(Array.from({ length: 40 }, () => request(port, '/api/documents/')));
+    const codes = rs.map((r) => r.status);
+    expect(codes.filter((c) => c === 429).length).toBeGreaterThan(0);
+    expect(codes.filter((c) => c === 200).length).toBeGreaterThanOrEqual(20);
+    // The frontend is not rate limited.
+    const pages = await Promise.all(Array.from({ length: 40 }, () => request(port, '/')));
+    expect(pages.every((r) => r.status === 200)).toBe(true);
+  });
+});
+
+describe.skipIf(!!unavailable)('seed projects: both nginx transforms, then nginx -t', () => {
+  const projects = fs.readdirSync(path.join(FIXTURES, 'projects')).sort();
+  it('docproc-ws (seed 004) exists', () => {
+    expect(projects).toContain('docproc-ws');
+  });
+  for (const name of projects) {
+    it(name, async () => {
+      const copy = tmpDir(`shipshape-${name}-`);
+      copyTree(path.join(FIXTURES, 'projects', name), copy);
+      const plan = await planFixes(openWorkspace(copy), { all: true, only: ['nginx', 'compose/reverse-proxy'] });
+      expect(plan.session.failures).toEqual([]);
+      expect(plan.outcomes.filter((o) => o.status !== 'applied' && o.status !== 'resolved').map((o) => `${o.finding.rule}: ${o.status} ${o.reason}`)).toEqual([]);
+      for (const ch of plan.changes) {
+        fs.mkdirSync(path.dirname(path.join(copy, ch.file)), { recursive: true });
+        fs.writeFileSync(path.join(copy, ch.file), ch.after);
+      }
+      if (openWorkspace(copy).files('nginx').length) checkTree(copy);
+      if (name === 'docproc-ws') {
+        expect(plan.outcomes.filter((o) => o.status === 'applied').map((o) => o.finding.rule)).toContain('nginx/websocket-upgrade');
+        // Fixing again proposes nothing.
+        const again = await planFixes(openWorkspace(copy), { all: true, only: ['nginx', 'compose/reverse-proxy'] });
+        expect(again.changes.map((c) => c.file)).toEqual([]);
+      }
+    });
+  }
+});
+
+describe.skipIf(!!unavailable)('live: seed 004 (docproc-ws) proxy, original vs fixed', () => {
+  const stops: (() => Promise<void>)[] = [];
+  let backend: Backend;
+  let frontend: Backend;
+  let fixed: string;
+  let original: string;
+  const confFile = 'nginx/conf.d/default.conf';
+  beforeAll(async () => {
+    backend = await startBackend();
+    stops.push(() => backend.close());
+    frontend = await startBackend();
+    stops.push(() => frontend.close());
+    const copy = tmpDir('shipshape-docproc-');
+    copyTree(path.join(FIXTURES, 'projects', 'docproc-ws'), copy);
+    original = fs.readFileSync(path.join(copy, confFile), 'utf8');
+    const plan = await planFixes(openWorkspace(copy), { all: true, only: ['nginx/websocket-upgrade'] });
+    fixed = plan.changes.find((c) => c.file === confFile)!.after;
+  });
+  afterAll(async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  });
+
+  async function run(text: string, fn: (port: number) => Promise<void>): Promise<void> {
+    const port = await freePort();
+    const etc = layout({ confd: { 'default.conf': withLoopbackPorts(text, [port], { 'backend:8000': backend.port, 'frontend:80': frontend.port }) } });
+    let nginx: Running | undefined;
+    const stop = async () => nginx?.stop();
+    stops.push(stop);
+    try {
+      nginx = await startNginx(etc, port);
+      await fn(port);
+    } finally {
+      await stop();
+    }
+  }
+
+  it('the original config breaks the progress WebSocket; the fixed one carries it', async () => {
+    await run(original, async (port) => {
+      await expect(wsRoundTrip(`ws://127.0.0.1:${port}/ws/progress/job-1`, 'hi')).rejects.toThrow();
+    });
+    await run(fixed, async (port) => {
+      expect(await wsRoundTrip(`ws://127.0.0.1:${port}/ws/progress/job-1`, 'hi')).toBe('echo:hi');
+      expect(JSON.parse((await request(port, '/api/jobs')).body).url).toBe('/api/jobs');
+    });
+  });
+});

@@ -59,7 +59,12 @@ export interface AppAnalysis {
 const MIB = 1024 * 1024;
 
 /** Paths that are not part of an API's public surface when deciding its prefix. */
-const INFRA_ROUTES = /^\/(?:health[a-z]*|healthz|ready[a-z]*|readyz|livez?|liveness|readiness|ping|status|metrics|docs|redoc|openapi\.json|favicon\.ico)?\/?$/;
+const INFRA_ROUTES = /^\/(?:(?:health[a-z]*|healthz|ready[a-z]*|readyz|livez?|liveness|readiness|ping|status|metrics|docs|redoc|openapi\.json|favicon\.ico)(?:\/.*)?)?$/;
+
+/** Health, readiness, metrics and API-docs routes (and "/"): operational, not the app's public surface. */
+export function isInfraRoute(path: string): boolean {
+  return INFRA_ROUTES.test(path);
+}
 
 function under(dir: string, file: string): boolean {
   return dir === '' || file.startsWith(dir + '/');
@@ -82,7 +87,8 @@ export async function analyzeApp(ws: Workspace, dir: string): Promise<AppAnalysi
   const res: AppAnalysis = { dir, wsEndpoints: [], httpRoutes: [], frontend: false, frameworks: [], calls: [] };
   const pyFiles = files.filter((f) => ws.kindOf(f) === 'python');
   if (pyFiles.length) await analyzePython(ws, dir, pyFiles, res);
-  const pkgs = files.filter((f) => f.endsWith('package.json'));
+  // Only the app's own manifest: a repository-root context also holds other apps' package.json files.
+  const pkgs = files.filter((f) => f === joinPath(dir, 'package.json'));
   for (const p of pkgs) {
     try {
       const pkg = JSON.parse(ws.text(p) ?? '{}') as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
@@ -107,7 +113,7 @@ function commonPrefix(routes: Endpoint[]): string | undefined {
   const segs = new Set<string>();
   let n = 0;
   for (const r of routes) {
-    if (INFRA_ROUTES.test(r.path)) continue;
+    if (isInfraRoute(r.path)) continue;
     n++;
     const m = /^\/([^/{}:*]+)(?:\/|$)/.exec(r.path);
     if (!m || r.path === '/' + m[1]) {

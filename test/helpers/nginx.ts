@@ -260,6 +260,7 @@ export function withLoopbackPorts(text: string, listenPorts: number[], upstreamP
     const key = `${m[1]}:${m[2] ?? '80'}`;
     return upstreamPorts[key] !== undefined ? `${m[1]}:${upstreamPorts[key]}` : undefined;
   };
+  const upstreamNames = new Set(allDirectives(cfg).filter((d) => d.name === 'upstream').map((d) => d.args[0]?.value));
   for (const d of allDirectives(cfg)) {
     if (d.name === 'server' && d.parent?.name === 'upstream' && d.args[0]) {
       const r = mapPort(d.args[0].value);
@@ -267,7 +268,7 @@ export function withLoopbackPorts(text: string, listenPorts: number[], upstreamP
     }
     if (d.name === 'proxy_pass' && d.args[0]) {
       const m = /^([a-z]+:\/\/)([^/]+)(.*)$/i.exec(d.args[0].value);
-      const r = m && mapPort(m[2]!);
+      const r = m && !upstreamNames.has(m[2]!) && mapPort(m[2]!);
       if (m && r) edits.push({ file: 'x', start: d.args[0].start, end: d.args[0].end, text: m[1] + r + m[3] });
     }
   }

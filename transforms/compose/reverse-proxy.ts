@@ -2,7 +2,7 @@ import { defineRule } from '../../src/rule.js';
 import type { FileEdit, FindingInput, ModifyEdit, RuleOptions } from '../../src/types.js';
 import type { Workspace } from '../../src/workspace.js';
 import { compose, isDevComposeFile, isBackingService, kindOfImage, roleOf, type ComposeFile, type ComposeService } from '../../src/project/compose.js';
-import { analyzeApp, type AppAnalysis, type Endpoint } from '../../src/project/web.js';
+import { analyzeApp, isInfraRoute, type AppAnalysis, type Endpoint } from '../../src/project/web.js';
 import { findPair, insertPair, quoted, raw, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
 import { isScalar, Scalar, type Node, type YAMLMap } from 'yaml';
 import { dirname, joinPath } from '../../src/classify.js';
@@ -164,13 +164,8 @@ async function plan(ws: Workspace, cf: ComposeFile, o: Options): Promise<Plan | 
       }
       for (const e of an?.wsEndpoints ?? []) {
         const st = staticPart(e);
-        let location: string;
-        if (e.prefix) location = st === '/' ? '/' : st.replace(/\/?$/, '/');
-        else if (prefix && st.startsWith(prefix + '/')) location = st;
-        else {
-          const seg = st.split('/')[1] ?? '';
-          location = st === `/${seg}` ? `= /${seg}` : `/${seg}/`;
-        }
+        // The endpoint's fixed part: /ws/progress/{job_id} → /ws/progress/, socket.io → /socket.io/.
+        const location = e.prefix && st !== '/' ? st.replace(/\/?$/, '/') : st;
         if (location === '/' && primary) continue;
         add({ path: e.path, location, service: name, kind: 'ws', note: `WebSockets (${name}): ${e.path} (${where(e)})` });
       }
@@ -180,7 +175,7 @@ async function plan(ws: Workspace, cf: ComposeFile, o: Options): Promise<Plan | 
         const segs = new Set<string>();
         for (const r of an?.httpRoutes ?? []) {
           const m = /^\/([^/{}<:*]+)/.exec(r.path);
-          if (m && !/^(?:health[a-z]*|healthz|ready[a-z]*|livez?|metrics|docs|redoc|openapi\.json)$/.test(m[1]!)) segs.add(m[1]!);
+          if (m && !isInfraRoute(r.path)) segs.add(m[1]!);
         }
         if (segs.size) for (const s of [...segs].sort()) add({ path: `/${s}`, location: `/${s}/`, service: name, kind: 'api', note: `API (${name}): its routes under /${s}` });
         else if (!(an?.wsEndpoints.length)) unrouted.push({ name, why: 'no route prefix could be read from its code; route it with the routes option' });
@@ -193,6 +188,11 @@ async function plan(ws: Workspace, cf: ComposeFile, o: Options): Promise<Plan | 
     }
   }
   const routedNames = new Set(routes.map((r) => r.service));
+  for (const a of apps) {
+    if (!routedNames.has(a.svc.name) && !unrouted.some((u) => u.name === a.svc.name)) {
+      unrouted.push({ name: a.svc.name, why: `its paths are already routed to ${routes.find((r) => r.location === '/')?.service ?? 'another service'}; route it with the routes option if it must be public` });
+    }
+  }
   const routed = apps.filter((a) => routedNames.has(a.svc.name));
   if (!routed.length) return { reason: `cannot tell which paths belong to ${apps.map((a) => a.svc.name).join(', ')}: set rules.compose/reverse-proxy.routes (e.g. {"/": "web", "/api/": "api"})` };
   // An absolute URL to a routed service's published port in the environment or build args will break.
