@@ -6,7 +6,7 @@
 // file itself is judged.
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
@@ -47,6 +47,35 @@ function findDockerCompose(): string | undefined {
   return r.status === 0 ? 'docker-compose' : undefined;
 }
 
+/** Compose Specification features docker-compose 1.29 (the Debian package) rejects, if the file uses one. */
+function v1Unsupported(text: string): string | undefined {
+  const value = (parse(text, { merge: true, maxAliasCount: 100 }) ?? {}) as { services?: Record<string, Record<string, unknown>>; include?: unknown };
+  if (value.include !== undefined) return 'top-level `include`';
+  for (const svc of Object.values(value.services ?? {})) {
+    if (!svc || typeof svc !== 'object') continue;
+    const ports = Array.isArray(svc.ports) ? svc.ports : [];
+    if (ports.some((p) => p && typeof p === 'object' && 'host_ip' in p)) return '`host_ip` in long port syntax';
+    const deps = svc.depends_on;
+    if (deps && typeof deps === 'object' && !Array.isArray(deps)) {
+      for (const d of Object.values(deps)) if (d && typeof d === 'object' && ('restart' in d || 'required' in d)) return '`depends_on` `restart`/`required`';
+    }
+    const hc = svc.healthcheck as Record<string, unknown> | undefined;
+    if (hc && typeof hc === 'object' && 'start_interval' in hc) return '`healthcheck.start_interval`';
+    if ('develop' in svc) return '`develop`';
+  }
+  return undefined;
+}
+
+function run(cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    p.on('error', (e) => resolve({ status: null, stderr: e.message }));
+    p.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
 const cases = composeCases();
 
 describe('compose files produced by fixes', () => {
@@ -78,7 +107,13 @@ describe('compose files produced by fixes', () => {
     return;
   }
   for (const c of cases) {
-    it(`docker-compose config: ${c.label}`, () => {
+    const newer = v1Unsupported(c.text);
+    if (newer) {
+      it.skip(`docker-compose config: ${c.label} — skipped: uses ${newer}, which the Compose Specification has and docker-compose 1.29 (Debian) does not`, () => {});
+      console.warn(`compose-schema.test: ${c.label}: docker-compose 1.29 does not know ${newer}; checked against the schema only.`);
+      continue;
+    }
+    it.concurrent(`docker-compose config: ${c.label}`, async () => {
       const dir = tmpDir('shipshape-compose-');
       try {
         copyTree(c.root, dir);
@@ -106,11 +141,11 @@ describe('compose files produced by fixes', () => {
           if (baseFile) files.unshift(baseFile);
         }
         const args = [...files.flatMap((f) => ['-f', f]), '--project-directory', path.join(dir, base || '.'), 'config', '-q'];
-        const r = spawnSync(bin, args, { cwd: dir, env, encoding: 'utf8' });
+        const r = await run(bin, args, dir, env);
         expect(`${r.status} ${r.stderr}`.trim()).toBe('0');
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
-    });
+    }, 120_000);
   }
 });
