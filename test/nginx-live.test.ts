@@ -99,6 +99,20 @@ function provideCertificates(etc: EtcNginx): void {
 const nginxCases = fixtureCases().filter((c) => c.rule.startsWith('nginx/') || c.rule === 'compose/reverse-proxy');
 
 describe.skipIf(!!unavailable)('nginx -t', () => {
+  // The config compose/reverse-proxy writes, wherever configPath puts it (a custom path may not be
+  // recognisable as an nginx file by its name alone).
+  for (const c of nginxCases.filter((x) => x.rule === 'compose/reverse-proxy')) {
+    const caseFile = path.join(c.dir, 'case.json');
+    const opts = fs.existsSync(caseFile) ? ((JSON.parse(fs.readFileSync(caseFile, 'utf8')) as { options?: { configPath?: string } }).options ?? {}) : {};
+    const conf = path.join(c.dir, 'after', opts.configPath ?? 'deploy/nginx/default.conf');
+    if (!fs.existsSync(conf)) continue;
+    it(`${c.rule} › ${c.name} › generated ${path.relative(path.join(c.dir, 'after'), conf)}`, () => {
+      const etc = layout({ confd: { 'default.conf': fs.readFileSync(conf, 'utf8') } });
+      provideCertificates(etc);
+      const r = nginxTest(etc);
+      expect(r.ok, r.output).toBe(true);
+    });
+  }
   for (const c of nginxCases) {
     for (const side of ['before', 'after'] as const) {
       const tree = path.join(c.dir, side);

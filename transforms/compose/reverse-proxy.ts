@@ -6,6 +6,7 @@ import { analyzeApp, isInfraRoute, type AppAnalysis, type Endpoint } from '../..
 import { findPair, insertPair, quoted, raw, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
 import { isScalar, Scalar, type Node, type YAMLMap } from 'yaml';
 import { dirname, joinPath } from '../../src/classify.js';
+import { parseNginx } from '../../src/parsers/nginx.js';
 
 // The official image's current stable line (nginx:stable-alpine is 1.30.x).
 const DEFAULT_IMAGE = 'nginx:1.30-alpine';
@@ -463,7 +464,10 @@ export default defineRule({
       if (e instanceof YamlEditError) return null;
       throw e;
     }
-    edits.push({ file: o.configPath, create: renderConfig(p, o) });
+    const conf = renderConfig(p, o);
+    // The engine validates files it knows as nginx configs; a custom configPath may not look like one.
+    parseNginx(conf, o.configPath);
+    edits.push({ file: o.configPath, create: conf });
     return edits;
   },
 });
