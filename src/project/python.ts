@@ -759,7 +759,8 @@ export async function pydanticInfo(ws: Workspace, dir: string): Promise<Pydantic
     const low = specLow(pyd.spec);
     if (high && (high[0] < 2 || (high[0] === 2 && high[1] === 0 && /<\s*2(\.0)?$/.test(pyd.spec)))) return { major: 1, source: 'manifest', ...base };
     if (low && low[0] >= 2) return { major: 2, source: 'manifest', ...base };
-    if (low && low[0] === 1 && high) return { major: 1, source: 'manifest', ...base };
+    // 1.x with an upper bound, or a caret/tilde/compatible-release range (^1.10, ~=1.10) stays on 1.
+    if (low && low[0] === 1 && (high || /^\s*(\^|~)/.test(pyd.spec))) return { major: 1, source: 'manifest', ...base };
   }
   const fastapi = decl.deps.get('fastapi');
   if (!pyd && fastapi?.spec) {
