@@ -14,7 +14,8 @@ import { lineEndAfter, lineStartAt } from '../text.js';
 export interface ShToken {
   kind: 'word' | 'op';
   /** Words: the value with quotes and escapes removed. Ops: `&&`, `||`, `|`, `;`, `&`, `(`, `)`,
-   *  `\n` (a newline that ends a command in a heredoc script), `>` (any redirection), `<<` (heredoc). */
+   *  `\n` (a newline that ends a command in a heredoc script), `>` (a redirection to the next word),
+   *  `>&` (a redirection to a file descriptor, `2>&1`, complete in itself), `<<` (heredoc). */
   value: string;
   /** File offsets of the token as written. */
   start: number;
@@ -151,8 +152,14 @@ export function scanShell(
         word = null;
       } else endWord(i);
       let j = i + 1;
-      if (text[j] === '>' || text[j] === '&') j++;
-      tokens.push({ kind: 'op', value: '>', start, end: j });
+      if (text[j] === '>') j++;
+      // `>&1`, `<&-`: the target file descriptor is part of the operator.
+      const dup = text[j] === '&' && /[0-9-]/.test(text[j + 1] ?? '');
+      if (dup) {
+        j++;
+        while (j < to && /[0-9-]/.test(text[j]!)) j++;
+      } else if (text[j] === '&') j++;
+      tokens.push({ kind: 'op', value: dup ? '>&' : '>', start, end: j });
       i = j;
       continue;
     }
@@ -182,7 +189,7 @@ export function commandsOf(tokens: ShToken[]): ShCommand[] {
   };
   for (const t of tokens) {
     if (t.kind === 'op') {
-      if (t.value === '>' || t.value === '<<') {
+      if (t.value === '>' || t.value === '>&' || t.value === '<<') {
         skipNext = t.value === '>';
         continue;
       }

@@ -71,7 +71,8 @@ function plan(ws: Workspace, file: string, m: DockerfileModel): Plan[] {
         if (i.start >= run.start || !isContextCopy(m, i)) return false;
         const c = copyArgs(m, i)!;
         // COPYs to elsewhere (settings, wheels, certificates) may feed the install: they stay.
-        if (!underDir(resolveContainerPath(workdirAt(m, stage, i) ?? '/', c.dest), wd)) return false;
+        const dest = resolveContainerPath(workdirAt(m, stage, i) ?? '/', c.dest);
+        if (!underDir(dest, wd) && !underDir(wd, dest)) return false;
         const { files, complete } = copiedFiles(m, i, ctx);
         return !(complete && files.every((f) => manifestRels.has(f) || isManifestFile(f)));
       });
@@ -207,8 +208,8 @@ export default defineRule({
       'https://docs.docker.com/build/building/best-practices/#leverage-build-cache',
     ],
     example: {
-      before: 'WORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n',
-      after: 'WORKDIR /app\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY . .\n',
+      before: 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD ["python", "main.py"]\n',
+      after: 'FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY . .\nCMD ["python", "main.py"]\n',
     },
   },
   detect({ ws }) {

@@ -272,7 +272,8 @@ export default defineRule({
       'Creates a system group and user for the application in the final stage: `groupadd --system` and ' +
       '`useradd --system --no-create-home` on Debian and Ubuntu images, `addgroup -S` and `adduser -S` on Alpine; ' +
       'images that ship an unprivileged user use it (`node` in node images, `nonroot` in distroless images). The ' +
-      'files copied into the app directory (the final WORKDIR) are given to that user with `COPY --chown`, and ' +
+      'files copied into the app directories (the WORKDIRs of the final stage) are given to that user with ' +
+      '`COPY --chown` (no extra layer that copies or chowns the whole tree), and ' +
       '`USER` is set before CMD/ENTRYPOINT. The user is named after the project (package.json, pyproject.toml or ' +
       'fly.toml name, the compose service or the directory), else `app`; options `user` and `uid` (default 10001, ' +
       '0 for none) override it.',
