@@ -330,3 +330,34 @@ describe('projects that validate their environment already', () => {
     ]);
   });
 });
+
+describe('imports follow the project', () => {
+  async function fixed(files: Record<string, string>): Promise<Record<string, string>> {
+    const ws = Workspace.fromFiles(files);
+    const plan = await planFixes(ws, { rules, all: true });
+    expect(plan.outcomes.filter((o) => o.status !== 'applied' && o.status !== 'resolved')).toEqual([]);
+    return Object.fromEntries(plan.changes.map((c) => [c.file, c.after]));
+  }
+
+  it('ESM JavaScript under "type": "module" imports with the .js suffix Node requires', async () => {
+    const out = await fixed({
+      'package.json': '{"type":"module","dependencies":{"express":"4"}}',
+      'server.js': "'use strict';\n\nconst port = Number(process.env.PORT ?? 3000);\nexport default port;\n",
+      'lib/db.mjs': 'export const url = process.env.DATABASE_URL;\n',
+    });
+    expect(out['server.js']).toBe("'use strict';\n\nimport { settings } from './config/settings.js';\n\nconst port = settings.PORT;\nexport default port;\n");
+    expect(out['lib/db.mjs']).toBe("import { settings } from '../config/settings.js';\n\nexport const url = settings.DATABASE_URL;\n");
+    expect(out['config/settings.js']).toContain('export const settings = load({\n  DATABASE_URL: url(),\n  PORT: number({ default: 3000 }),\n});\n');
+  });
+
+  it('CommonJS files require the module, after their last require, in their quote style', async () => {
+    const out = await fixed({
+      'package.json': '{"dependencies":{"express":"4"}}',
+      'src/app.js': 'const express = require("express");\nconst settings = { x: 1 };\n\nmodule.exports = express().listen(process.env.PORT || 3000, () => settings);\n',
+    });
+    expect(out['src/app.js']).toBe(
+      'const express = require("express");\nconst { settings: appSettings } = require("./config/settings");\nconst settings = { x: 1 };\n\nmodule.exports = express().listen(appSettings.PORT || 3000, () => settings);\n',
+    );
+    expect(out['src/config/settings.js']).toContain('module.exports = { settings };');
+  });
+});

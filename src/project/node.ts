@@ -729,9 +729,17 @@ export async function importStyle(ws: Workspace, project: NodeProject): Promise<
       else if (/\.(?:ts|tsx|mts|cts)$/.test(v)) ts++;
       else bare++;
     }
-    for (const s of importSpecifiers(tsm, sf)) if (s.startsWith('.') && sf.getImportDeclarations().length === 0) {
-      if (/\.(?:js|mjs|cjs)$/.test(s)) js++;
-      else bare++;
+    if (sf.getImportDeclarations().length === 0) {
+      // CommonJS: require('…') calls give the quotes and semicolons.
+      for (const call of sf.getDescendantsOfKind(tsm.SyntaxKind.CallExpression)) {
+        const arg = call.getArguments()[0];
+        if (call.getExpression().getText() !== 'require' || !arg || !tsm.Node.isStringLiteral(arg)) continue;
+        if (arg.getText().startsWith("'")) single++;
+        else double++;
+        const stmt = call.getFirstAncestor((a) => tsm.Node.isStatement(a));
+        if (stmt?.getText().trimEnd().endsWith(';')) semi++;
+        else if (stmt) noSemi++;
+      }
     }
   }
   let suffix: ImportStyle['suffix'];
