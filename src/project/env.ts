@@ -78,16 +78,25 @@ export const ENV_IGNORE_COMMENT = '# Local environment files hold secrets: keep 
 
 /**
  * Edits that make git ignore `.env` and `.env.*` (keeping `.env.example` and the other templates
- * tracked) in the workspace's root .gitignore — only the lines still needed for `paths`, created
- * when missing. Empty when every path is already ignored.
+ * tracked) when one of `paths` is not ignored — only the lines still missing — in the .gitignore closest to them (its rules
+ * win over the ones above it), or the root .gitignore, created when missing. Empty when every path
+ * is already ignored.
  */
 export function gitignoreEnvEdits(ws: Workspace, paths: string[]): FileEdit[] {
   const lines: string[] = [];
-  const needDot = paths.some((p) => basename(p) === '.env' && !isGitIgnored(ws, p));
-  const needStar = paths.some((p) => basename(p) !== '.env' && isEnvFile(p) && !isGitIgnored(ws, p));
-  if (!needDot && !needStar) return [];
-  const existing = ws.exists('.gitignore') ? (ws.text('.gitignore') ?? '') : undefined;
-  const have = new Set((existing ?? '').split('\n').map((l) => l.trim()));
+  if (!paths.some((p) => !isGitIgnored(ws, p))) return [];
+  // The block covers every env file of the directories concerned, not only the one at hand.
+  const needDot = paths.some((p) => !isGitIgnored(ws, joinPath(dirname(p), '.env')));
+  const needStar = paths.some((p) => !isGitIgnored(ws, joinPath(dirname(p), '.env.local')));
+  const target = closestGitignore(ws, paths[0]!);
+  const existing = ws.exists(target) ? (ws.text(target) ?? '') : undefined;
+  // Lines count as present only after the last negation that could re-include env files.
+  const all = (existing ?? '').split('\n').map((l) => l.trim());
+  let from = 0;
+  all.forEach((l, i) => {
+    if (l.startsWith('!') && !isEnvTemplate(l.slice(1))) from = i + 1;
+  });
+  const have = new Set(all.slice(from));
   if (needDot && !have.has('.env')) lines.push('.env');
   if (needStar && !have.has('.env.*')) lines.push('.env.*');
   if (needStar) {
@@ -96,14 +105,21 @@ export function gitignoreEnvEdits(ws: Workspace, paths: string[]): FileEdit[] {
     for (const f of ws.find(isEnvTemplate)) if (basename(f).startsWith('.env.')) templates.add(basename(f));
     for (const t of [...templates].sort()) if (!have.has(`!${t}`)) lines.push(`!${t}`);
   }
-  if (lines.length === 0) {
-    // The lines are there but something later re-includes the files: append them again, last wins.
-    if (needDot) lines.push('.env');
-    if (needStar) lines.push('.env.*', '!.env.example');
-  }
+  if (lines.length === 0) return [];
   const block = `${ENV_IGNORE_COMMENT}\n${lines.join('\n')}\n`;
-  if (existing === undefined) return [{ file: '.gitignore', create: block }];
-  return [appendEdit('.gitignore', existing, block)];
+  if (existing === undefined) return [{ file: target, create: block }];
+  return [appendEdit(target, existing, block)];
+}
+
+/** The .gitignore in the closest directory above a path (its rules take precedence), else the root one. */
+export function closestGitignore(ws: Workspace, file: string): string {
+  let dir = dirname(file);
+  for (;;) {
+    const gi = joinPath(dir, '.gitignore');
+    if (ws.exists(gi)) return gi;
+    if (dir === '') return '.gitignore';
+    dir = dirname(dir);
+  }
 }
 
 /**
