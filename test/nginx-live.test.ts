@@ -14,7 +14,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { openWorkspace, planFixes } from '../src/api.js';
-import { nginxSets } from '../src/project/nginx.js';
+import { mapsOf, nginxSets } from '../src/project/nginx.js';
+import { allDirectives } from '../src/parsers/nginx.js';
 import { FIXTURES, copyTree, fixtureCases, tmpDir } from './helpers/tree.js';
 import {
   freePort,
@@ -52,7 +53,18 @@ function layoutsOf(tree: string): { label: string; etc: EtcNginx }[] {
       if (!httpFiles.length) continue;
       const confd: Record<string, string> = {};
       for (const f of httpFiles) confd[path.basename(f.file)] = f.cfg.text;
-      out.push({ label: httpFiles.map((f) => f.file).join(', '), etc: layout({ confd }) });
+      // A Connection variable the files use but do not define comes from the image's nginx.conf:
+      // the stand-in main config defines it the same way.
+      const defined = new Set(mapsOf(set).map((m) => m.to));
+      const used = new Set<string>();
+      for (const f of httpFiles) {
+        for (const d of allDirectives(f.cfg)) {
+          const v = d.args[1]?.value;
+          if (d.name === 'proxy_set_header' && d.args[0]?.value.toLowerCase() === 'connection' && v?.startsWith('$') && !defined.has(v) && v !== '$http_connection') used.add(v);
+        }
+      }
+      const extraHttp = [...used].map((v) => `    map $http_upgrade ${v} { default upgrade; '' close; }\n`).join('');
+      out.push({ label: httpFiles.map((f) => f.file).join(', '), etc: layout({ confd }, { extraHttp }) });
     }
   }
   return out;

@@ -57,7 +57,7 @@ export interface EtcNginx {
   standIns: string[];
 }
 
-const STOCK = (scratch: string, extraMain = '') => `worker_processes 1;
+const STOCK = (scratch: string, extraMain = '', extraHttp = '') => `worker_processes 1;
 pid ${scratch}/nginx.pid;
 ${extraMain}
 events {
@@ -75,7 +75,7 @@ http {
     scgi_temp_path ${scratch}/temp/scgi;
     sendfile on;
     keepalive_timeout 65;
-
+${extraHttp}
     include /etc/nginx/conf.d/*.conf;
 }
 `;
@@ -84,7 +84,7 @@ http {
  * Lay out an /etc/nginx directory: either a full config tree (its nginx.conf used as is), or
  * conf.d files (name → text) wrapped in the stock nginx.conf.
  */
-export function layout(input: { tree: string } | { confd: Record<string, string> }, opts: { extraMain?: string } = {}): EtcNginx {
+export function layout(input: { tree: string } | { confd: Record<string, string> }, opts: { extraMain?: string; extraHttp?: string } = {}): EtcNginx {
   const root = tmpDir('shipshape-nginx-');
   fs.chmodSync(root, 0o755); // nginx workers (an unprivileged user) must reach the temp paths
   const dir = path.join(root, 'etc-nginx');
@@ -96,7 +96,7 @@ export function layout(input: { tree: string } | { confd: Record<string, string>
   } else {
     fs.mkdirSync(path.join(dir, 'conf.d'), { recursive: true });
     for (const [name, text] of Object.entries(input.confd)) fs.writeFileSync(path.join(dir, 'conf.d', name), text);
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), STOCK(scratch, opts.extraMain));
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), STOCK(scratch, opts.extraMain, opts.extraHttp));
   }
   if (!fs.existsSync(path.join(dir, 'mime.types'))) {
     const real = '/etc/nginx/mime.types';

@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/rule.js';
 import type { FileEdit, FindingInput, ModifyEdit } from '../../src/types.js';
 import type { Workspace } from '../../src/workspace.js';
-import { argText, type NginxDirective } from '../../src/parsers/nginx.js';
+import { allDirectives, argText, type NginxDirective } from '../../src/parsers/nginx.js';
 import { childIndent, indentOf, indentUnit, insertLinesAfter, ownLine, replaceArg } from '../../src/edit/nginx.js';
 import {
   httpBlock,
@@ -81,7 +81,17 @@ async function candidates(ws: Workspace): Promise<Candidate[]> {
   for (const set of nginxSets(ws)) {
     const maps = mapsOf(set).filter((m) => m.from === '$http_upgrade');
     const mapVars = new Set(maps.map((m) => m.to));
-    const mapVar = maps[0]?.to;
+    const allMaps = new Set(mapsOf(set).map((m) => m.to));
+    let mapVar = maps[0]?.to;
+    if (!mapVar) {
+      // A Connection variable used but defined outside the repository (the image's nginx.conf): reuse it, add no map.
+      for (const nf of set.files) {
+        for (const d of allDirectives(nf.cfg)) {
+          const v = d.args[1]?.value;
+          if (d.name === 'proxy_set_header' && d.args[0]?.value.toLowerCase() === 'connection' && v?.startsWith('$') && !allMaps.has(v) && /upgrade/i.test(v)) mapVar ??= v;
+        }
+      }
+    }
     for (const nf of set.files) {
       const locs: NginxDirective[] = [];
       const walk = (list: NginxDirective[]) => {
@@ -110,7 +120,12 @@ async function candidates(ws: Workspace): Promise<Candidate[]> {
         const up = header('upgrade');
         const conn = header('connection');
         const connValue = conn?.args[1]?.value;
-        const connOk = connValue !== undefined && (mapVars.has(connValue) || connValue === '$http_connection');
+        // A variable from a map of $http_upgrade is right; so is one this configuration uses but
+        // never defines (its map lives in a main config outside the repository, or nginx -t would fail).
+        const definedHere = allMaps.has(connValue ?? '');
+        const connOk =
+          connValue !== undefined &&
+          (mapVars.has(connValue) || connValue === '$http_connection' || (connValue.startsWith('$') && !definedHere && /upgrade/i.test(connValue)));
         const problem: Problem = {
           version: version === undefined ? 'missing' : version === '1.1' ? 'ok' : 'wrong',
           upgrade: !!up && (up.args[1]?.value ?? '').includes('$http_upgrade'),
