@@ -391,7 +391,9 @@ function collect(tsm: TsMorph, sf: SourceFile, file: string): FileReads {
     if (!parent) return;
     // `process.env` as a whole: an argument (schema.parse(process.env)), a destructuring source.
     if (Node.isCallExpression(parent) && parent.getArguments().includes(n as never)) {
-      envModule = true;
+      const callee = parent.getExpression();
+      const fn = Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText();
+      if (/^(?:parse|safeParse|parseAsync|safeParseAsync|cleanEnv|createEnv|validate|validateSync|load|from)$/.test(fn)) envModule = true;
       return;
     }
     if (Node.isVariableDeclaration(parent) && parent.getInitializer() === n) {
