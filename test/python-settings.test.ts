@@ -309,6 +309,11 @@ describe('import edits', () => {
   it('extends an existing from-import, keeping its comment and parentheses', async () => {
     expect(await apply('from pydantic import Field  # f\n', 'pydantic', ['SecretStr'])).toBe('from pydantic import Field, SecretStr  # f\n');
     expect(await apply('from pydantic import (\n    Field,\n)\n', 'pydantic', ['SecretStr'])).toBe('from pydantic import (\n    Field,\n    SecretStr,\n)\n');
+    expect(await apply('from pydantic_settings import BaseSettings, SettingsConfigDict\n', 'pydantic_settings', ['NoDecode']))
+      .toBe('from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict\n');
+    expect(await apply('from pydantic import (\n    Field,\n    validator,\n)\n', 'pydantic', ['SecretStr', 'root_validator']))
+      .toBe('from pydantic import (\n    Field,\n    SecretStr,\n    root_validator,\n    validator,\n)\n');
+    expect(await apply('from x import b, a\n', 'x', ['c'])).toBe('from x import b, a, c\n');
   });
   it('places a new import in its isort section', async () => {
     const src = '"""Doc."""\nimport os\n\nfrom fastapi import FastAPI\n\nfrom app.x import y\n\nZ = 1\n';

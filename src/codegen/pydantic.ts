@@ -58,7 +58,8 @@ export class Imports {
   }
 }
 
-function byName(a: string, b: string): number {
+/** isort's order for names in one `from` import: CONSTANTS, Classes, functions, each alphabetical. */
+export function byName(a: string, b: string): number {
   // isort's force_sort_within_sections-free default: CONSTANTS, Classes, functions.
   const rank = (s: string) => (s === s.toUpperCase() ? 0 : s[0] === s[0]!.toUpperCase() ? 1 : 2);
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);

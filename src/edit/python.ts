@@ -8,6 +8,7 @@ import type { ModifyEdit } from '../types.js';
 import type { PyNode, PythonModel } from '../parsers/python.js';
 import { importsOf } from '../project/python.js';
 import { STDLIB_MODULES } from '../project/python-stdlib.js';
+import { byName } from '../codegen/pydantic.js';
 import { applyEdits } from '../engine/edits.js';
 import { lineEndAfter, lineStartAt } from '../text.js';
 
@@ -143,27 +144,44 @@ export function addImports(m: PythonModel, wanted: [string, string[]][], isFirst
   return edits;
 }
 
-/** `from m import a, b` → `from m import a, b, c` (a replacement of the whole statement). */
+/**
+ * `from m import a, c` → `from m import a, b, c`: a replacement of the whole statement. New names go
+ * to their isort place when the existing names are in isort order, else at the end.
+ */
 function extendFromImport(m: PythonModel, stmt: PyNode, names: string[]): ModifyEdit {
   const text = m.text;
   const nameNodes = stmt.childrenForFieldName('name').filter((x): x is PyNode => !!x);
-  const last = nameNodes[nameNodes.length - 1]!;
+  const bare = (n: PyNode) => (n.type === 'aliased_import' ? n.childForFieldName('name')?.text ?? n.text : n.text);
+  const existing = nameNodes.map(bare);
+  const sorted = existing.every((n, i) => i === 0 || byName(existing[i - 1]!, n) <= 0);
   const paren = stmt.children.some((c) => c?.type === '(');
-  let replaced: string;
-  const rel = (o: number) => o - stmt.startIndex;
   const s = text.slice(stmt.startIndex, stmt.endIndex);
-  if (paren && s.includes('\n')) {
-    // One name per line: add lines after the last name (after its comma, if it has one).
-    const indent = text.slice(lineStartAt(text, last.startIndex), last.startIndex);
-    const after = text.slice(last.endIndex, stmt.endIndex);
-    const hasComma = /^\s*,/.test(after);
-    const insertAt = hasComma ? last.endIndex + after.indexOf(',') + 1 : last.endIndex;
-    const lines = names.map((n) => `\n${indent}${n},`).join('');
-    replaced = s.slice(0, rel(insertAt)) + (hasComma ? lines : `,${lines.slice(0, -1)}`) + s.slice(rel(insertAt));
-  } else {
-    replaced = s.slice(0, rel(last.endIndex)) + names.map((n) => `, ${n}`).join('') + s.slice(rel(last.endIndex));
+  const rel = (o: number) => o - stmt.startIndex;
+  const multiline = paren && s.includes('\n');
+  // Insertions: [offset in s, text], applied from the end.
+  const inserts: [number, string][] = [];
+  for (const name of [...names].sort(byName)) {
+    const next = sorted ? nameNodes.find((n) => byName(bare(n), name) > 0) : undefined;
+    if (next) {
+      if (multiline) {
+        const lineStart = lineStartAt(text, next.startIndex);
+        inserts.push([rel(lineStart), `${text.slice(lineStart, next.startIndex)}${name},\n`]);
+      } else inserts.push([rel(next.startIndex), `${name}, `]);
+      continue;
+    }
+    const last = nameNodes[nameNodes.length - 1]!;
+    if (multiline) {
+      const indent = text.slice(lineStartAt(text, last.startIndex), last.startIndex);
+      const after = text.slice(last.endIndex, stmt.endIndex);
+      const comma = /^\s*,/.test(after) ? last.endIndex + after.indexOf(',') + 1 : undefined;
+      inserts.push(comma !== undefined ? [rel(comma), `\n${indent}${name},`] : [rel(last.endIndex), `,\n${indent}${name}`]);
+    } else inserts.push([rel(last.endIndex), `, ${name}`]);
   }
-  return { file: '', start: stmt.startIndex, end: stmt.endIndex, text: replaced };
+  let out = s;
+  // Stable: insertions at one offset keep their (sorted) order.
+  const order = inserts.map((x, i) => ({ x, i })).sort((a, b) => b.x[0] - a.x[0] || b.i - a.i);
+  for (const { x: [at, t] } of order) out = out.slice(0, at) + t + out.slice(at);
+  return { file: '', start: stmt.startIndex, end: stmt.endIndex, text: out };
 }
 
 /** Two insertions around the same original text: keep the original once, both additions in order. */

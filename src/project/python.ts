@@ -837,15 +837,25 @@ export function modulePath(file: string, root: string): string | undefined {
   return parts.join('.');
 }
 
-/** True when a top-level import name is the project's own code (a module or package beside the file). */
+/**
+ * True when a top-level import name is the project's own code: a module or package beside the file
+ * or above it, or anywhere in its project (sys.path tricks and PYTHONPATH make any directory of the
+ * project a possible import root, so a local `services/` package is never taken for a dependency).
+ */
 export function isFirstParty(ws: Workspace, file: string, top: string): boolean {
   for (let d = dirname(file); ; d = dirname(d)) {
     for (const base of [d, joinPath(d, 'src')]) {
       const p = joinPath(base, top);
       if (ws.exists(p + '.py') || ws.exists(p + '.pyi') || ws.find((f) => f.startsWith(p + '/')).length > 0) return true;
     }
-    if (d === '') return false;
+    if (d === '') break;
   }
+  const project = projectRootOf(ws, file);
+  return ws.files('python').some((f) => {
+    if (!isUnder(f, project)) return false;
+    const parts = f.slice(project ? project.length + 1 : 0).split('/');
+    return parts[parts.length - 1] === `${top}.py` || parts.slice(0, -1).includes(top);
+  });
 }
 
 /** The files a module imports from the project (its first-party imports, resolved). */
