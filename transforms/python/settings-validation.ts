@@ -49,6 +49,12 @@ export default defineRule({
     safetyNote:
       'Variables without a default become required: the app refuses to start until they are set. Check the generated ' +
       'types and defaults, and set the new required variables in every environment before deploying.',
+    example: {
+      before: '# app/services/email.py\nSMTP_HOST = os.environ["SMTP_HOST"]\nSMTP_PORT = int(os.getenv("SMTP_PORT", "587"))',
+      after:
+        '# app/core/config.py\nclass Settings(BaseSettings):\n    model_config = SettingsConfigDict(extra="ignore")\n\n' +
+        '    SMTP_HOST: str\n    SMTP_PORT: int = 587\n\n\nsettings = Settings()',
+    },
     references: ['https://docs.pydantic.dev/latest/concepts/pydantic_settings/', 'https://12factor.net/config'],
   },
   kinds: ['python'],

@@ -73,7 +73,13 @@ export default defineRule({
       'The app no longer starts without the variable: set a random value (e.g. `python -c "import secrets; ' +
       'print(secrets.token_urlsafe(48))"`) in every environment, including tests, before deploying. Existing sessions ' +
       'and tokens signed with the old default stop being valid.',
-    example: { before: 'SECRET_KEY: str = ""', after: 'SECRET_KEY: str\n\n@field_validator("SECRET_KEY") ...' },
+    example: {
+      before: 'class Settings(BaseSettings):\n    SECRET_KEY: str = ""',
+      after:
+        'class Settings(BaseSettings):\n    SECRET_KEY: str\n\n    @field_validator("SECRET_KEY")\n    @classmethod\n' +
+        '    def _validate_secret_key(cls, value: str, info: ValidationInfo) -> str:\n' +
+        '        ...  # at least 32 characters, no placeholder words\n        return value',
+    },
     references: ['https://cwe.mitre.org/data/definitions/1392.html', 'https://cwe.mitre.org/data/definitions/798.html'],
   },
   kinds: ['python'],
