@@ -850,12 +850,27 @@ export function isFirstParty(ws: Workspace, file: string, top: string): boolean 
     }
     if (d === '') break;
   }
-  const project = projectRootOf(ws, file);
-  return ws.files('python').some((f) => {
-    if (!isUnder(f, project)) return false;
+  return localNames(ws, projectRootOf(ws, file)).has(top);
+}
+
+const localNameCache = new WeakMap<Workspace, Map<string, { count: number; names: Set<string> }>>();
+
+/** Directory names and module stems of a project's Python files (recomputed when files are added). */
+function localNames(ws: Workspace, project: string): Set<string> {
+  const files = ws.files('python');
+  let byProject = localNameCache.get(ws);
+  if (!byProject) localNameCache.set(ws, (byProject = new Map()));
+  const hit = byProject.get(project);
+  if (hit && hit.count === files.length) return hit.names;
+  const names = new Set<string>();
+  for (const f of files) {
+    if (!isUnder(f, project)) continue;
     const parts = f.slice(project ? project.length + 1 : 0).split('/');
-    return parts[parts.length - 1] === `${top}.py` || parts.slice(0, -1).includes(top);
-  });
+    names.add(parts[parts.length - 1]!.replace(/\.py$/, ''));
+    for (const d of parts.slice(0, -1)) names.add(d);
+  }
+  byProject.set(project, { count: files.length, names });
+  return names;
 }
 
 /** The files a module imports from the project (its first-party imports, resolved). */
