@@ -557,3 +557,58 @@ export function createAllSkippedInProduction(ws: Workspace): { file: string; lin
 export function commandText(words: readonly string[]): string {
   return shellJoin(words);
 }
+
+/** A local splice of a text (offsets into the string given). */
+export interface TextSplice {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * Splices that take migration steps out of a script (an entrypoint script): a step alone on its
+ * line(s) goes with its line and with the comment lines right above it that speak of migrations;
+ * a step sharing its line with other commands goes with its separator. Undefined when a step sits
+ * inside compound syntax (an `if` body, a function) or a pipeline.
+ */
+export function removeScriptSteps(text: string, migrations: ChainMigration[]): TextSplice[] | undefined {
+  const list = safeList(text);
+  if (!list) return undefined;
+  const out: TextSplice[] = [];
+  for (const m of migrations) {
+    const item = list.items.find((i) => i.start === m.item.start);
+    if (!item || item.pipeline.length !== 1 || item.sep === '&') return undefined;
+    const last = m.fallback.length ? m.fallback[m.fallback.length - 1]! : item;
+    const start = item.start;
+    const end = last.end;
+    const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+    const nl = text.indexOf('\n', end);
+    const lineEnd = nl === -1 ? text.length : nl + 1;
+    const head = text.slice(lineStart, start);
+    const tail = text.slice(end, nl === -1 ? text.length : nl);
+    if (/^[ \t]*$/.test(head) && /^[ \t]*;?[ \t]*$/.test(tail)) {
+      if (head.length) return undefined; // indented: inside a block
+      let from = lineStart;
+      // Comment lines right above it that describe it.
+      for (;;) {
+        if (from === 0) break;
+        const prevStart = text.lastIndexOf('\n', from - 2) + 1;
+        const prev = text.slice(prevStart, from - 1);
+        if (!/^[ \t]*#(?!!)/.test(prev) || !/migrat|alembic|schema|upgrade|database/i.test(prev)) break;
+        from = prevStart;
+      }
+      out.push({ start: from, end: lineEnd, text: '' });
+      continue;
+    }
+    // Shares its line: drop it with the separator after it (or before it when it is last).
+    const idx = list.items.indexOf(last);
+    const next = list.items[idx + 1];
+    const prevItem = list.items[list.items.indexOf(item) - 1];
+    if (next && !text.slice(end, next.start).includes('\n')) out.push({ start, end: next.start, text: '' });
+    else if (prevItem && !text.slice(prevItem.end, start).includes('\n')) {
+      if (prevItem.sep !== '&&' && prevItem.sep !== ';') return undefined;
+      out.push({ start: prevItem.end, end, text: '' });
+    } else return undefined;
+  }
+  return out;
+}

@@ -11,7 +11,7 @@ import { removePair, removeSeqItem, replaceScalar, YamlEditError } from '../../s
 import { buildsApp, devCommandIssues, devEnvIssue, shellDevIssues, type DevCommandContext, type DevCommandIssue } from '../../src/project/dev-server.js';
 import { packageScripts, shellScriptIndex } from '../../src/project/migrations.js';
 import { tokenize, type ShellWord } from '../../src/project/shell.js';
-import { applySplices, type Splice } from '../../src/edit/words.js';
+import { applySplices } from '../../src/edit/words.js';
 import { dockerfile, finalStage, type DStage } from '../../src/parsers/dockerfile.js';
 import { copyArgs, lineage, workdirAt } from '../../src/project/entrypoint.js';
 import { basename, joinPath } from '../../src/classify.js';
