@@ -120,9 +120,16 @@ export function occurrences(cf: ComposeFile): Occurrence[] {
   return out;
 }
 
-function where(o: Occurrence): string {
-  const svc = o.entry.shared && o.entry.anchor ? `&${o.entry.anchor}` : o.services.join(', ');
-  return o.kind === 'url' ? `${svc}: ${o.entry.name} (password part)` : `${svc}: ${o.entry.name}`;
+/** Where the occurrences are, grouped by service (or anchor): `db: POSTGRES_PASSWORD; api: DATABASE_URL password`. */
+function where(occs: Occurrence[]): string {
+  const groups = new Map<string, string[]>();
+  for (const o of occs) {
+    const key = o.entry.shared && o.entry.anchor ? `&${o.entry.anchor}` : o.services.join(', ');
+    const list = groups.get(key) ?? [];
+    list.push(o.kind === 'url' ? `${o.entry.name} password` : o.entry.name);
+    groups.set(key, list);
+  }
+  return [...groups].map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ');
 }
 
 function required(variable: string): string {
@@ -179,7 +186,7 @@ export default defineRule({
         file: g.cf.file,
         start: first.entry.keyNode?.range?.[0] ?? r?.[0],
         end: r?.[1],
-        message: `${g.variable} is hardcoded in ${basename(g.cf.file)} (${g.occs.map(where).join('; ')}); read it from a required variable instead`,
+        message: `${g.variable} is hardcoded in ${basename(g.cf.file)} (${where(g.occs)}); read it from a required variable instead`,
         anchor: g.variable,
         data: { variable: g.variable } satisfies Data,
       });

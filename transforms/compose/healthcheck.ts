@@ -132,6 +132,11 @@ function resolvePort(p: string | undefined, svc: ComposeService): string | undef
   return envValue(svc, v[1]!).literal ?? v[2];
 }
 
+/** Commands that run something other than the web server (task queues, schedulers, one-shot jobs). */
+const WORKER = /(?:^|[\s/])(?:celery|rq|rqworker|dramatiq|arq|huey_consumer|flower|taskiq|faust|alembic|manage\.py\s+(?!runserver)\S+|beat|cron|crond|supercronic)(?:\s|$)/;
+/** Commands that start an HTTP server. */
+const SERVER = /(?:^|[\s/])(?:uvicorn|gunicorn|hypercorn|daphne|granian|waitress-serve|fastapi|flask|manage\.py\s+runserver|node|nodemon|npm|yarn|pnpm|bun|deno|next|nest|pm2-runtime|python3?|serve)(?:\s|$)/;
+
 interface AppPlan {
   route: Endpoint;
   port: string;
@@ -151,6 +156,12 @@ async function appPlan(ws: Workspace, svc: ComposeService): Promise<AppPlan | un
   const stage = buildStage(m, b.target);
   // An image that declares its own HEALTHCHECK is already checked.
   if (stage.instructions.some((i) => i.keyword === 'HEALTHCHECK' && !/^NONE\b/i.test(i.args))) return undefined;
+  // The service must run the web server: the same image often runs workers (celery, rq…) too.
+  const stageCmds = stage.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => (i.json ? i.json.join(' ') : i.args));
+  const own = svc.value.command !== undefined ? words(svc.value.command).join(' ') : undefined;
+  const runs = [own ?? stageCmds.join(' '), ...words(svc.value.entrypoint)].join(' ');
+  if (WORKER.test(runs)) return undefined;
+  if (own !== undefined && !SERVER.test(own)) return undefined;
   const app = await analyzeApp(ws, b.context);
   const route = healthRoute(app.httpRoutes);
   if (!route) return undefined;
