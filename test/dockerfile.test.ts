@@ -389,8 +389,9 @@ async function fixWith(dir: string, ids: string[] | 'area'): Promise<{ text: str
 }
 
 const BUILDER = `# syntax=docker/dockerfile:1
-# Backend RAG service
 FROM python:3.11-slim AS builder
+
+# Install system dependencies
 RUN apt-get update && apt-get install -y \\
     build-essential \\
     && rm -rf /var/lib/apt/lists/*
@@ -400,6 +401,7 @@ RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 RUN pip install --no-cache-dir -r requirements.txt
 
+# Backend RAG service
 FROM python:3.11-slim
 
 WORKDIR /app
@@ -422,7 +424,8 @@ describe('the three Dockerfile rules together', () => {
       BUILDER +
         `
 RUN groupadd --system --gid 10001 nuzantara \\
-    && useradd --system --uid 10001 --gid nuzantara --no-create-home nuzantara
+    && useradd --system --uid 10001 --gid nuzantara --no-create-home nuzantara \\
+    && chown nuzantara:nuzantara /app
 
 # Copy root scripts
 COPY --chown=nuzantara:nuzantara *.py ./
@@ -485,7 +488,8 @@ RUN apt-get update && apt-get install -y \\
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 nuzantara \\
-    && useradd --system --uid 10001 --gid nuzantara --no-create-home nuzantara
+    && useradd --system --uid 10001 --gid nuzantara --no-create-home nuzantara \\
+    && chown nuzantara:nuzantara /app
 
 # Copy requirements and install
 COPY --chown=nuzantara:nuzantara requirements.txt .
@@ -564,7 +568,7 @@ CMD ["node", "server.js"]
     });
     const { text } = await fixWith(dir, 'area');
     expect(text).toBe(
-      'FROM python:3.12-slim\nWORKDIR /app\nRUN groupadd --system --gid 10001 app \\\n    && useradd --system --uid 10001 --gid app --no-create-home app\nCOPY --chown=app:app requirements.txt ./\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY --chown=app:app . .\nUSER app\nCMD ["python", "main.py"]\n',
+      'FROM python:3.12-slim\nWORKDIR /app\nRUN groupadd --system --gid 10001 app \\\n    && useradd --system --uid 10001 --gid app --no-create-home app \\\n    && chown app:app /app\nCOPY --chown=app:app requirements.txt ./\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY --chown=app:app . .\nUSER app\nCMD ["python", "main.py"]\n',
     );
   });
 });

@@ -804,3 +804,26 @@ const MANIFEST_NAME =
 export function isManifestFile(rel: string): boolean {
   return MANIFEST_NAME.test(basename(rel)) || rel.startsWith('.yarn/') || /(^|\/)requirements\/[^/]+\.(txt|in)$/.test(rel);
 }
+
+/**
+ * Whether a COPY sends only dependency metadata: every file it copies is a manifest (or one of
+ * `extra`), and a source that matches nothing (`package-lock.json*` without a lock file) is named
+ * like one.
+ */
+export function copiesOnlyManifests(m: DockerfileModel, ins: DInstruction, ctx: BuildContext, extra: ReadonlySet<string> = new Set()): boolean {
+  const c = copyArgs(m, ins);
+  if (!c) return false;
+  for (const s of c.sources) {
+    const src = joinPath(s);
+    let found: string[];
+    if (/[*?[]/.test(src)) {
+      const re = globToRegExp(src);
+      found = ctx.filesUnder(dirname(src)).filter((f) => re.test(f));
+    } else if (ctx.has(src)) found = [src];
+    else found = ctx.filesUnder(src);
+    if (found.length === 0) {
+      if (!isManifestFile(src.replace(/\[[^\]]*\]|[*?]/g, ''))) return false;
+    } else if (!found.every((f) => extra.has(f) || isManifestFile(f))) return false;
+  }
+  return true;
+}

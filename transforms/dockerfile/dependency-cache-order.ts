@@ -7,7 +7,7 @@ import type { Workspace } from '../../src/workspace.js';
 import { dockerfile, type DInstruction, type DockerfileModel, type DStage } from '../../src/parsers/dockerfile.js';
 import {
   BuildContext,
-  copiedFiles,
+  copiesOnlyManifests,
   copyTarget,
   depInstall,
   hasWorkspaces,
@@ -15,7 +15,6 @@ import {
   installsOf,
   isContextCopy,
   isHousekeeping,
-  isManifestFile,
   requirementNeedingSources,
   resolveContainerPath,
   resolveManifests,
@@ -73,8 +72,7 @@ function plan(ws: Workspace, file: string, m: DockerfileModel): Plan[] {
         // COPYs to elsewhere (settings, wheels, certificates) may feed the install: they stay.
         const dest = resolveContainerPath(workdirAt(m, stage, i) ?? '/', c.dest);
         if (!underDir(dest, wd) && !underDir(wd, dest)) return false;
-        const { files, complete } = copiedFiles(m, i, ctx);
-        return !(complete && files.every((f) => manifestRels.has(f) || isManifestFile(f)));
+        return !copiesOnlyManifests(m, i, ctx, manifestRels);
       });
       if (moved.length === 0) continue;
       const p: Plan = { stage, run, installs, moved, copies: [] };

@@ -9,12 +9,11 @@ import type { Workspace } from '../../src/workspace.js';
 import { dockerfile, finalStage, imageFamily, parentStage, type DInstruction, type DockerfileModel, type DStage, type ImageFamily } from '../../src/parsers/dockerfile.js';
 import {
   BuildContext,
-  copiedFiles,
+  copiesOnlyManifests,
   depInstall,
   installScripts,
   isBuildPackage,
   isHousekeeping,
-  isManifestFile,
   packageCommand,
   requirementNeedingSources,
   resolveContainerPath,
@@ -210,9 +209,7 @@ function plan(ws: Workspace, file: string, m: DockerfileModel): Plan | undefined
   const kw = keywordStyle(m);
   const groups = new Map<string, string[]>();
   for (const s of sources) {
-    const { files, complete } = copiedFiles(m, s.copy, ctx);
-    const manifestOnly = complete && files.every((f) => sources.some((x) => x.rel === f) || isManifestFile(f));
-    if (manifestOnly) {
+    if (copiesOnlyManifests(m, s.copy, ctx, new Set(sources.map((x) => x.rel)))) {
       if (!p.manifestCopies.includes(s.copy)) p.manifestCopies.push(s.copy);
       continue;
     }
@@ -298,7 +295,7 @@ function problemOf(m: DockerfileModel, ctx: BuildContext, p: Plan, base: DStage,
   }
   if (ecosystem === 'node') {
     const pkg = sources.find((s) => s.rel === 'package.json' || s.rel.endsWith('/package.json'));
-    const broad = pkg && !copiedFiles(m, pkg.copy, ctx).files.every((f) => isManifestFile(f));
+    const broad = pkg && !copiesOnlyManifests(m, pkg.copy, ctx);
     const scripts = installScripts(pkg ? ctx.text(pkg.rel) : undefined);
     if (broad && scripts.length && !p.installs.every((i) => i.ignoreScripts)) {
       return `package.json has ${scripts.map((s) => `a "${s}"`).join(' and ')} script that runs during the install and may need the sources; move the build by hand`;
@@ -345,7 +342,7 @@ function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
   const fromArgs = from.args.replace(/\s+as\s+\S+\s*$/i, '');
   const parts: string[] = [`${kw('FROM')} ${fromArgs} ${lowerAs ? 'as' : kw('AS')} ${name}\n`];
   const addBlock = (text: string, paragraph: boolean) => {
-    if (paragraph && parts.length > 1 && !parts[parts.length - 1]!.endsWith('\n\n')) parts.push('\n');
+    if (paragraph && !parts[parts.length - 1]!.endsWith('\n\n')) parts.push('\n');
     parts.push(text);
   };
   for (const e of p.envs) parts.push(m.text.slice(lineStartOf(m, e), lineEndOf(m, e)).replace(/\n?$/, '\n'));
@@ -356,7 +353,8 @@ function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
       addBlock(blocksText(m, [r.ins]), hasComments);
       out.push(removeBlock(m, r.ins, file));
     } else {
-      parts.push(editedCopy(m, r, file));
+      // The copy takes the RUN's comments along (they describe the build tools); the original keeps them too.
+      addBlock(m.text.slice(leadingCommentStart(m, r.ins), lineStartOf(m, r.ins)) + editedCopy(m, r, file), leadingCommentStart(m, r.ins) < lineStartOf(m, r.ins));
       out.push(...wordEdits(m, r.ins, r.script.tokens, r.runtime, file, r.script.heredoc ? '\\' : m.escape, true));
     }
   }
@@ -381,7 +379,7 @@ function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
   });
   if (p.prune) parts.push(p.prune + '\n');
   // The builder goes before the final FROM (before the comments that belong to it in a multi-stage file).
-  const at = m.stages.length > 1 ? leadingCommentStart(m, from) : lineStartOf(m, from);
+  const at = leadingCommentStart(m, from);
   const before = m.text.slice(0, at);
   const lead = before.length > 0 && !/\n\n$/.test(before) && !/^\s*$/.test(before.slice(before.lastIndexOf('\n', before.length - 2) + 1)) && m.stages.length > 1 ? '\n' : '';
   out.push({ file, start: at, end: at, text: lead + parts.join('') + '\n' });

@@ -40,9 +40,16 @@ interface Plan {
   /** Lines of the RUN that creates the user, when it must be created. */
   create?: string[];
   chown: DInstruction[];
+  /** Where directories made with mkdir get a chown: offset after the mkdir command, and the paths. */
+  mkdirs: { at: number; paths: string[] }[];
+  /** The user-creating RUN goes before this instruction (and its comments); undefined: with USER. */
+  createBefore?: DInstruction;
   /** USER goes before this instruction (and its comments); undefined: after the stage's last instruction. */
   userBefore?: DInstruction;
 }
+
+/** Places where directories made in the image are meant for the application to write in. */
+const WRITABLE = ['/tmp', '/var/tmp', '/var/log', '/var/cache', '/var/lib', '/var/run', '/run'];
 
 /** Images whose entrypoint starts as root and drops privileges itself. */
 const SELF_DROPPING: Record<string, string> = {
@@ -132,7 +139,7 @@ function plan(ws: Workspace, file: string, m: DockerfileModel, options: RuleOpti
   const stage = finalStage(m);
   const su = stageUser(m, stage);
   if (!isRootUser(su.user)) return undefined;
-  const p: Plan = { stage, how: su.from === 'stage' ? 'stage' : su.from === 'parent' ? 'parent' : 'none', chown: [] };
+  const p: Plan = { stage, how: su.from === 'stage' ? 'stage' : su.from === 'parent' ? 'parent' : 'none', chown: [], mkdirs: [] };
   if (su.ins) p.userIns = su.ins;
   if (su.from === 'parent') p.parent = m.stages.find((s) => s.instructions.includes(su.ins!));
   else if (su.from === 'none' && parentStage(m, stage)) p.parent = parentStage(m, stage);
@@ -230,6 +237,49 @@ function plan(ws: Workspace, file: string, m: DockerfileModel, options: RuleOpti
     const dest = resolveContainerPath(workdirAt(m, stage, ins) ?? '/', c.dest);
     if ([...appDirs].some((d) => dest === d || dest.startsWith(d + '/'))) p.chown.push(ins);
   }
+
+  // Directories made in the app directories (uploads, data, caches) become the user's in the same RUN.
+  let firstMkdir: DInstruction | undefined;
+  for (const ins of body) {
+    if (ins.keyword !== 'RUN' || (p.userBefore && ins.start > p.userBefore.start)) continue;
+    const wdHere = workdirAt(m, stage, ins) ?? '/';
+    for (const c of runScript(m, ins)?.commands ?? []) {
+      const w = c.words;
+      const ci = commandIndex(w);
+      if (w[ci]?.value !== 'mkdir') continue;
+      // Directories made in the app directories, /data, or under /tmp, /var/log, /var/cache, /var/lib
+      // are for the app to write in. mkdir -p makes the parents too: those in such places go with the leaf.
+      const roots = [...appDirs, '/data'];
+      const within = (abs: string) =>
+        roots.some((d) => abs === d || abs.startsWith(d + '/')) || WRITABLE.some((r) => abs.startsWith(r + '/'));
+      const paths: string[] = [];
+      for (const x of w.slice(ci + 1)) {
+        if (x.value.startsWith('-') || x.value.includes('$') || /\s/.test(x.value)) continue;
+        const segs = x.value.replace(/\/+$/, '').split('/');
+        for (let k = 1; k <= segs.length; k++) {
+          const written = segs.slice(0, k).join('/');
+          if (!written || written === '.') continue;
+          const abs = resolveContainerPath(wdHere, written);
+          const isLeaf = k === segs.length;
+          if (within(abs) && (isLeaf || !roots.includes(abs)) && !paths.includes(written)) paths.push(written);
+        }
+      }
+      if (paths.length === 0) continue;
+      firstMkdir ??= ins;
+      p.mkdirs.push({ at: c.end, paths });
+    }
+  }
+  const firstChown = p.chown[0];
+  p.createBefore = [firstChown, firstMkdir].filter((x): x is DInstruction => x !== undefined).sort((a, b) => a.start - b.start)[0];
+  // The working directory the user is created in is made theirs too (the files in it are, by COPY --chown).
+  if (p.create) {
+    const wdAt = p.createBefore ? workdirAt(m, stage, p.createBefore) : workdirAt(m, stage);
+    if (wdAt && wdAt !== '/' && appDirs.has(wdAt)) {
+      const last = p.create.length - 1;
+      p.create[last] = `${p.create[last]} ${m.escape}`;
+      p.create.push(`${continuationIndent(m)}&& chown ${p.user}:${p.group} ${wdAt}`);
+    }
+  }
   return p;
 }
 
@@ -237,9 +287,8 @@ function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
   const kw = keywordStyle(m);
   const out: ModifyEdit[] = [];
   const userLine = `${kw('USER')} ${p.user}`;
-  const firstChown = p.chown[0];
   if (p.create) {
-    if (firstChown) out.push(insertParagraphBefore(m, firstChown, p.create, file));
+    if (p.createBefore) out.push(insertParagraphBefore(m, p.createBefore, p.create, file));
     else if (p.userBefore) out.push(insertBefore(m, p.userBefore, [...p.create, userLine], file));
     else out.push(insertAfter(m, p.stage.instructions[p.stage.instructions.length - 1]!, [...p.create, userLine], file));
   }
@@ -247,7 +296,8 @@ function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
     const c = copyArgs(m, ins)!;
     out.push({ file, start: c.argsStart, end: c.argsStart, text: `--chown=${p.user}:${p.group} ` });
   }
-  if (!p.create || firstChown) {
+  for (const d of p.mkdirs) out.push({ file, start: d.at, end: d.at, text: ` && chown ${p.user}:${p.group} ${d.paths.join(' ')}` });
+  if (!p.create || p.createBefore) {
     if (p.userBefore) out.push(insertBefore(m, p.userBefore, [userLine], file));
     else out.push(insertAfter(m, p.stage.instructions[p.stage.instructions.length - 1]!, [userLine], file));
   }
@@ -273,14 +323,16 @@ export default defineRule({
       '`useradd --system --no-create-home` on Debian and Ubuntu images, `addgroup -S` and `adduser -S` on Alpine; ' +
       'images that ship an unprivileged user use it (`node` in node images, `nonroot` in distroless images). The ' +
       'files copied into the app directories (the WORKDIRs of the final stage) are given to that user with ' +
-      '`COPY --chown` (no extra layer that copies or chowns the whole tree), and ' +
+      '`COPY --chown` (no extra layer that copies or chowns the whole tree), as are the working directory (chowned ' +
+      'in the RUN that creates the user) and directories made there with `mkdir` (chowned in the same RUN), and ' +
       '`USER` is set before CMD/ENTRYPOINT. The user is named after the project (package.json, pyproject.toml or ' +
       'fly.toml name, the compose service or the directory), else `app`; options `user` and `uid` (default 10001, ' +
       '0 for none) override it.',
     safetyNote:
-      'Review what the application writes: it can write to the files copied with --chown, but not to the app ' +
-      'directory itself or other paths owned by root (log files, caches, uploads); mount a volume or create those ' +
-      'directories with the right owner. Ports below 1024 need Docker 20.10+ (which allows them by default) or ' +
+      'Review what the application writes: it can write in its working directory, the files copied there and the ' +
+      'directories made there, but not to paths elsewhere that root owns (/var/log, /tmp subdirectories made by ' +
+      'root, files copied from other stages to other places); mount a volume or create those with the right owner. ' +
+      'Ports below 1024 need Docker 20.10+ (which allows them by default) or ' +
       'a higher port. Kubernetes `runAsNonRoot` can only verify a numeric USER: use the uid (`USER 10001`) there.',
     references: [
       'https://docs.docker.com/build/building/best-practices/#user',
@@ -290,7 +342,7 @@ export default defineRule({
     example: {
       before: 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD ["python", "main.py"]\n',
       after:
-        'FROM python:3.12-slim\nWORKDIR /app\nRUN groupadd --system --gid 10001 app \\\n    && useradd --system --uid 10001 --gid app --no-create-home app\nCOPY --chown=app:app . .\nUSER app\nCMD ["python", "main.py"]\n',
+        'FROM python:3.12-slim\nWORKDIR /app\nRUN groupadd --system --gid 10001 app \\\n    && useradd --system --uid 10001 --gid app --no-create-home app \\\n    && chown app:app /app\nCOPY --chown=app:app . .\nUSER app\nCMD ["python", "main.py"]\n',
     },
   },
   detect({ ws, options }) {
