@@ -1,6 +1,7 @@
 // Unit tests of the comment-preserving YAML splice helpers (src/edit/yaml.ts): exact output, every
 // untouched line byte-identical, comments/anchors/merge keys kept, 2- and 4-space files, flow style.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { isMap, isSeq, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { parseYaml } from '../src/parsers/yaml.js';
 import { applyEdits } from '../src/engine/edits.js';
@@ -304,5 +305,48 @@ describe('CRLF files', () => {
     const out = apply(d.text, [insertPair(t, at('services', 'db') as YAMLMap, 'healthcheck', { test: flow(['CMD', 'redis-cli', 'ping'], { quoteStrings: true }) })]);
     const bytes = encodeText(out, { bom: false, crlf: true, mode: 0o644 }).toString('utf8');
     expect(bytes).toBe('services:\r\n  db:\r\n    image: redis:7 # cache\r\n    healthcheck:\r\n      test: ["CMD", "redis-cli", "ping"]\r\n\r\n  api:\r\n    image: x\r\n');
+  });
+});
+
+describe('properties (fast-check)', () => {
+  // Random block maps of services with comments and blank lines, 2- or 4-space indentation: inserting
+  // a key into any service keeps every original line, in order, and adds exactly the new pair.
+  const name = fc.stringMatching(/^[a-z][a-z0-9_]{0,7}$/);
+  const scalar = fc.oneof(fc.stringMatching(/^[a-z][a-z0-9 ._-]{0,12}$/).map((s) => s.trim() || 'x'), fc.constantFrom('"5432:5432"', "'no'", '10', 'true', '${A:-b}'));
+  const service = fc.record({
+    keys: fc.uniqueArray(fc.tuple(name, scalar, fc.boolean()), { minLength: 1, maxLength: 4, selector: (t) => t[0] }),
+    trailingComment: fc.boolean(),
+  });
+  const file = fc.record({ indent: fc.constantFrom(2, 4), services: fc.uniqueArray(fc.tuple(name, service), { minLength: 1, maxLength: 4, selector: (t) => t[0] }), blank: fc.boolean() });
+
+  it('insertPair keeps every line and adds only the pair', () => {
+    fc.assert(
+      fc.property(file, fc.nat(), ({ indent, services, blank }, pick) => {
+        const u = ' '.repeat(indent);
+        let text = '# header\nservices:\n';
+        for (const [svc, s] of services) {
+          text += `${u}# ${svc}\n${u}${svc}:\n`;
+          for (const [k, v, c] of s.keys) text += `${u}${u}${k}: ${v}${c ? ' # note' : ''}\n`;
+          if (s.trailingComment) text += `${u}${u}# trailing\n`;
+          if (blank) text += '\n';
+        }
+        text += '# footer\nvolumes: {}\n';
+        const { t, at } = load(text);
+        const [target] = services[pick % services.length]!;
+        const map = at('services', target) as YAMLMap;
+        const out = apply(text, [insertPair(t, map, 'zz_new', { a: 1, b: 'two words' })]);
+        onlyAdded(text, out);
+        const added = out.split('\n').length - text.split('\n').length;
+        expect(added).toBe(3);
+        const value = parseYaml(out).value as { services: Record<string, Record<string, unknown>> };
+        expect(value.services[target]!.zz_new).toEqual({ a: 1, b: 'two words' });
+        const before = parseYaml(text).value as { services: Record<string, Record<string, unknown>> };
+        for (const [svc] of services) {
+          const { zz_new: _drop, ...rest } = value.services[svc]!;
+          expect(rest).toEqual(before.services[svc]);
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });
