@@ -72,6 +72,8 @@ export class Workspace {
   private parses = new Map<string, Map<string, unknown>>();
   private errorList: ParseError[] = [];
   private errorKeys = new Set<string>();
+  /** Files that could not be read or parsed. */
+  private bad = new Set<string>();
   readonly maxFileBytes: number;
   readonly followSymlinks: boolean;
 
@@ -124,7 +126,7 @@ export class Workspace {
       try {
         entries = fs.readdirSync(dirAbs, { withFileTypes: true });
       } catch (e) {
-        this.addError({ file: dirRel || '.', message: `cannot read directory: ${(e as Error).message}` });
+        this.addError({ file: dirRel || '.', message: `cannot read directory: ${ioReason(e)}; skipped` });
         return;
       }
       const gi = entries.find((e) => e.name === '.gitignore' && e.isFile());
@@ -202,7 +204,13 @@ export class Workspace {
         if (!inside) throw new FileError(r.path, 'symbolic link to a file outside the scanned root; not read');
         if (!fs.statSync(real).isFile()) throw new FileError(r.path, 'symbolic link to something that is not a file');
       }
-      const st = fs.statSync(real);
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(real);
+      } catch (e) {
+        throw new FileError(r.path, `cannot read file: ${ioReason(e)}; skipped`);
+      }
+      if (!st.isFile()) throw new FileError(r.path, 'not a regular file; skipped');
       if (st.size > this.maxFileBytes) {
         throw new FileError(r.path, `file is ${st.size} bytes, over the ${this.maxFileBytes}-byte size limit; skipped`);
       }
@@ -210,7 +218,7 @@ export class Workspace {
       try {
         buf = fs.readFileSync(real);
       } catch (e) {
-        throw new FileError(r.path, `cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new FileError(r.path, `cannot read file: ${ioReason(e)}; skipped`);
       }
       const decoded = decodeText(buf, r.path);
       r.diskHash = sha256(buf);
@@ -220,6 +228,7 @@ export class Workspace {
     } catch (e) {
       const err = e instanceof FileError ? e : new FileError(r.path, (e as Error).message);
       r.error = { file: r.path, message: err.message, line: err.line };
+      this.bad.add(r.path);
       this.addError(r.error);
     }
   }
@@ -268,6 +277,7 @@ export class Workspace {
 
   private recordParseError(file: string, e: unknown): void {
     const err = e as FileError;
+    this.bad.add(file);
     this.addError({ file, message: err.message ?? String(e), line: err.line });
   }
 
@@ -282,7 +292,21 @@ export class Workspace {
     return [...this.errorList].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
   }
 
-  /** Number of files that could be read (used for "nothing could be scanned"). */
+  /**
+   * True when files were read but every one of them failed to be read or parsed: nothing could be
+   * scanned (the CLI exits 2). A repository with no files of a kind any rule reads is not an error.
+   */
+  nothingScanned(): boolean {
+    let read = 0;
+    for (const r of this.records.values()) {
+      if (!r.loaded || r.created) continue;
+      read++;
+      if (!this.bad.has(r.path)) return false;
+    }
+    return read > 0;
+  }
+
+  /** Number of files that could be read. */
   get readableCount(): number {
     let n = 0;
     for (const r of this.records.values()) if (!r.error) n++;
@@ -355,6 +379,22 @@ function isIgnored(rel: string, isDir: boolean, scopes: { base: string; ig: Igno
     else if (r.unignored) ignored = false;
   }
   return ignored;
+}
+
+/** Why a read failed, in words, with the error code (no absolute paths). */
+function ioReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOENT: 'it disappeared while scanning',
+    EISDIR: 'is a directory',
+    EIO: 'input/output error',
+    ELOOP: 'too many levels of symbolic links',
+    EMFILE: 'too many open files',
+  };
+  if (code && words[code]) return `${words[code]} (${code})`;
+  return code ?? (e as Error).message;
 }
 
 function safeRead(p: string): string {

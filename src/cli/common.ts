@@ -78,9 +78,9 @@ export function printErrors(ws: Workspace, failures: { rule: string; message: st
   for (const f of failures) process.stderr.write(`shipshape: rule ${f.rule} failed: ${f.message.split('\n')[0]}\n`);
 }
 
-/** Exit code 2 when files existed but none of them could be read. */
+/** Exit code 2 when files were read but none of them could be read or parsed. */
 export function nothingScanned(ws: Workspace): boolean {
-  return ws.files().length > 0 && ws.readableCount === 0;
+  return ws.nothingScanned();
 }
 
 export function writeOut(file: string | undefined, text: string): void {

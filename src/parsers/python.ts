@@ -36,20 +36,73 @@ export async function parsePython(text: string, file = 'file.py'): Promise<Pytho
   const root = tree.rootNode;
   if (root.hasError) {
     const bad = firstError(root);
-    throw new FileError(file, 'Python syntax error', bad ? bad.startPosition.row + 1 : undefined);
+    throw new FileError(file, `Python syntax error${bad ? ': ' + describeError(bad) : ''}`, bad ? bad.startPosition.row + 1 : undefined);
   }
+  // tree-sitter recovers from indentation errors without an ERROR node; Python does not.
+  const indent = indentationError(root, text);
+  if (indent) throw new FileError(file, `Python syntax error: ${indent.message}`, indent.line);
   return { text, tree, root };
 }
 
 function firstError(n: TSNode): TSNode | undefined {
   if (n.isError || n.isMissing) return n;
   for (const c of n.children) {
-    if (c && c.hasError) {
+    if (c && (c.hasError || c.isMissing)) {
       const e = firstError(c);
       if (e) return e;
     }
   }
   return n.hasError ? n : undefined;
+}
+
+function describeError(n: TSNode): string {
+  if (n.isMissing) return `missing "${n.type}"`;
+  if (n.firstChild?.type === 'string_start' && n.childCount === 1) return 'unterminated string';
+  const first = n.text.split('\n')[0]!.trim();
+  if (!first) return 'invalid syntax';
+  return `invalid syntax near "${first.length > 40 ? first.slice(0, 40) + '…' : first}"`;
+}
+
+/** Statements of a block (or the module) that start a line must start at the block's column. */
+function indentationError(root: TSNode, text: string): { message: string; line: number } | undefined {
+  const startsLine = (n: TSNode) => {
+    for (let i = n.startIndex - 1; i >= 0; i--) {
+      const c = text[i]!;
+      if (c === '\n') return true;
+      if (c !== ' ' && c !== '\t' && c !== '\f') return false;
+    }
+    return true;
+  };
+  const visit = (n: TSNode, expected: number | undefined): { message: string; line: number } | undefined => {
+    let col = expected;
+    let statements = 0;
+    for (const c of n.namedChildren) {
+      if (!c || c.type === 'comment') continue;
+      statements++;
+      if (startsLine(c)) {
+        if (col === undefined) col = c.startPosition.column;
+        else if (c.startPosition.column > col) return { message: 'unexpected indent', line: c.startPosition.row + 1 };
+        else if (c.startPosition.column < col) return { message: 'unindent does not match any outer indentation level', line: c.startPosition.row + 1 };
+      }
+    }
+    if (n.type === 'block' && statements === 0) {
+      return { message: 'expected an indented block', line: n.startPosition.row + 1 };
+    }
+    return undefined;
+  };
+  const stack: TSNode[] = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === 'module' || n.type === 'block') {
+      const e = visit(n, n.type === 'module' ? 0 : undefined);
+      if (e) return e;
+    }
+    for (let i = n.namedChildCount - 1; i >= 0; i--) {
+      const c = n.namedChild(i);
+      if (c) stack.push(c);
+    }
+  }
+  return undefined;
 }
 
 export const pythonParser: AsyncParser<PythonModel> = {

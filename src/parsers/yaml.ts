@@ -1,6 +1,6 @@
 // YAML (compose files): the `yaml` Document API for detection (nodes carry [start, valueEnd, nodeEnd]
 // ranges), so fixes can splice text at node ranges instead of re-stringifying the document.
-import { parseDocument, LineCounter, isMap, isSeq, isScalar, isPair, isAlias, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { parseDocument, LineCounter, isMap, isSeq, isScalar, isPair, isAlias, visit, type Document, type Node, type Pair, type YAMLError, type YAMLMap } from 'yaml';
 import type { Parser, Workspace } from '../workspace.js';
 import { FileError } from '../workspace.js';
 
@@ -26,22 +26,154 @@ export function yaml(ws: Workspace, file: string): YamlModel | undefined {
 }
 
 export function parseYaml(text: string, file = 'file.yml'): YamlModel {
+  // Hostile input first: flow collections nested deeper than any real file would be make the yaml
+  // library recurse until it exhausts the stack (and, at a million levels, the heap).
+  checkFlowDepth(text, file);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, merge: true, uniqueKeys: true, prettyErrors: false, keepSourceTokens: true });
   const first = doc.errors[0];
-  if (first) {
-    const line = first.linePos?.[0]?.line;
-    throw new FileError(file, `invalid YAML: ${first.message.split('\n')[0]}`, line);
-  }
+  if (first) throw yamlError(first, doc, text, lines, file);
   checkDepth(doc.contents as Node | null, 0, file, lines);
   let value: unknown;
   try {
     // maxAliasCount guards against alias bombs ("billion laughs").
-    value = doc.toJS({ maxAliasCount: 100 });
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
-    throw new FileError(file, `YAML cannot be read: ${(e as Error).message}`);
+    const msg = (e as Error).message;
+    if (/alias count|resource exhaustion/i.test(msg)) {
+      const alias = firstAlias(doc);
+      throw new FileError(
+        file,
+        'YAML aliases expand to too many nodes (an alias bomb, "billion laughs"); not read',
+        alias?.range ? lines.linePos(alias.range[0]).line : undefined,
+      );
+    }
+    throw new FileError(file, `YAML cannot be read: ${msg}`);
   }
   return { text, doc, lines, value };
+}
+
+const MAX_ALIAS_COUNT = 100;
+
+/** A one-line message for the first error the yaml library reports, with its line. */
+function yamlError(err: YAMLError, doc: Document.Parsed, text: string, lines: LineCounter, file: string): FileError {
+  const at = err.pos?.[0];
+  // An error at the very end (an unclosed bracket or quote) is reported on the last line of text.
+  const last = Math.max(0, text.trimEnd().length - 1);
+  const line = at !== undefined ? lines.linePos(Math.min(at, last)).line : undefined;
+  switch (err.code) {
+    case 'DUPLICATE_KEY': {
+      const dup = duplicateKeyAt(doc, at ?? -1);
+      if (dup) {
+        const firstLine = dup.first !== undefined ? lines.linePos(dup.first).line : undefined;
+        return new FileError(file, `duplicate key "${dup.key}"${firstLine !== undefined ? ` (first defined on line ${firstLine})` : ''}`, line);
+      }
+      return new FileError(file, 'duplicate key in a mapping', line);
+    }
+    case 'MULTIPLE_DOCS':
+      return new FileError(file, 'several YAML documents (---) in one file; expected one', line);
+    case 'RESOURCE_EXHAUSTION':
+      return new FileError(file, 'YAML nested too deeply to read (the parser ran out of stack); not read', line);
+    default:
+      return new FileError(file, `invalid YAML: ${err.message.split('\n')[0]}`, line);
+  }
+}
+
+/** The duplicate key whose node starts at offset, and where the same key first appears in its map. */
+function duplicateKeyAt(doc: Document.Parsed, offset: number): { key: string; first?: number } | undefined {
+  let found: { key: string; first?: number } | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Map<unknown, number | undefined>();
+      for (const p of map.items) {
+        const k = isScalar(p.key) ? p.key.value : p.key;
+        const start = (p.key as Node | null)?.range?.[0];
+        if (start === offset) {
+          found = { key: String(isScalar(p.key) ? p.key.value : p.key), first: seen.get(k) };
+          return visit.BREAK;
+        }
+        if (!seen.has(k)) seen.set(k, start);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function firstAlias(doc: Document.Parsed): Node | undefined {
+  let found: Node | undefined;
+  visit(doc, {
+    Alias(_, a) {
+      found = a;
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/**
+ * Max nesting of flow collections ([ ] and { }), found with a linear scan that skips quoted
+ * strings, comments and brackets inside plain scalars of block context (e.g. `echo [x]`).
+ * Over MAX_DEPTH the file is refused before the yaml library sees it.
+ */
+function checkFlowDepth(text: string, file: string): void {
+  let depth = 0;
+  let line = 1;
+  let lineStart = true; // only indentation, "- ", "? " or ": " so far on this line (block context)
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\n') {
+      line++;
+      lineStart = true;
+      continue;
+    }
+    if (ch === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      while (i + 1 < text.length && text[i + 1] !== '\n') i++;
+      continue;
+    }
+    if (depth > 0) {
+      if (ch === '"' || ch === "'") {
+        i = skipQuoted(text, i, ch, () => line++);
+      } else if (ch === '[' || ch === '{') {
+        if (++depth > MAX_DEPTH) throw new FileError(file, `YAML nested more than ${MAX_DEPTH} levels deep`, line);
+      } else if (ch === ']' || ch === '}') depth--;
+      continue;
+    }
+    if (ch === ' ' || ch === '\t' || ch === '\r') continue;
+    if ((ch === '[' || ch === '{') && lineStart) {
+      depth = 1;
+      continue;
+    }
+    if ((ch === '-' || ch === '?' || ch === ':') && /[ \t\n]/.test(text[i + 1] ?? '\n')) {
+      lineStart = true;
+      continue;
+    }
+    if ((ch === '"' || ch === "'") && lineStart) {
+      i = skipQuoted(text, i, ch, () => line++);
+      lineStart = false;
+      continue;
+    }
+    lineStart = false;
+  }
+}
+
+function skipQuoted(text: string, i: number, q: string, newline: () => void): number {
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text[j]!;
+    if (c === '\n') newline();
+    if (q === '"' && c === '\\') {
+      j++;
+      continue;
+    }
+    if (c === q) {
+      if (q === "'" && text[j + 1] === "'") {
+        j++;
+        continue;
+      }
+      return j;
+    }
+  }
+  return text.length;
 }
 
 function checkDepth(node: Node | null | undefined, depth: number, file: string, lines: LineCounter): void {
