@@ -176,7 +176,7 @@ export class FixSession {
       }
       if (pending.length === 0) break;
       sortFindings(pending, this.rules);
-      const taken = new Map<string, { start: number; end: number }[]>();
+      const taken = new Map<string, { start: number; end: number; rule: string }[]>();
       const touched = new Set<string>();
       const accepted: Preview[] = [];
       let deferred = 0;
@@ -188,7 +188,10 @@ export class FixSession {
         }
         const clash = p.edits!.some((e) => {
           if (isCreate(e)) return touched.has(e.file);
-          return (taken.get(e.file) ?? []).some((t) => overlaps(t, e) || (t.start === t.end && e.start === e.end && t.start === e.start && false));
+          // Two rules inserting at the very same point (e.g. both appending to the last service of a
+          // compose file, one of them a new top-level block) cannot know which text should come first:
+          // the later one waits for the next pass and is recomputed on the new text.
+          return (taken.get(e.file) ?? []).some((t) => overlaps(t, e) || (t.start === t.end && e.start === e.end && t.start === e.start && t.rule !== f.rule));
         });
         const createdClash = p.edits!.some((e) => !isCreate(e) && touched.has(`create:${e.file}`));
         if (clash || createdClash) {
@@ -202,7 +205,7 @@ export class FixSession {
             touched.add(`create:${e.file}`);
           } else {
             const list = taken.get(e.file) ?? [];
-            list.push({ start: e.start, end: e.end });
+            list.push({ start: e.start, end: e.end, rule: f.rule });
             taken.set(e.file, list);
           }
         }
