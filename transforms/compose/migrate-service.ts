@@ -329,12 +329,19 @@ function targetFor(ctx: RuleContext, source: Source): Target | undefined {
   }
   if (source.kind === 'unrun') return undefined;
   const df = source.dockerfile;
-  for (const cf of productionComposeFiles(ctx)) {
-    const users = cf.services.filter((s) => s.map && s.build?.dockerfile === df);
+  const files = productionComposeFiles(ctx);
+  const usersIn = (cf: ComposeFile) => cf.services.filter((s) => s.map && s.build?.dockerfile === df);
+  for (const cf of files) {
     // Services that replace the command (or the entrypoint, for a script) do not run the migration.
     const key = source.kind === 'script' ? 'entrypoint' : source.keyword === 'CMD' ? 'command' : 'entrypoint';
-    const migrating = users.filter((s) => s[key] === undefined && (source.kind !== 'dockerfile' || source.keyword !== 'CMD' || s.entrypoint === undefined));
+    const migrating = usersIn(cf).filter((s) => s[key] === undefined && (source.kind !== 'dockerfile' || source.keyword !== 'CMD' || s.entrypoint === undefined));
     if (migrating.length) return { cf, services: migrating };
+  }
+  // The image is built but every service replaces its command: under compose nothing migrates today,
+  // so the services that build it need the migrate service all the same.
+  for (const cf of files) {
+    const users = usersIn(cf);
+    if (users.length) return { cf, services: users };
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 // compose/network-segmentation: every service on the one default network, so the reverse proxy (and
 // anything that gets compromised) can reach the databases directly (seed 003). Fix: a `frontend`
 // network and an `internal: true` `backend` network; databases and caches only on `backend`.
-import { isMap, type YAMLMap } from 'yaml';
+import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { defineRule } from '../../src/rule.js';
 import type { FileEdit, FindingInput } from '../../src/types.js';
 import { compose, composeFiles, isBackingService, isDevComposeFile, roleOf, type ComposeFile, type ComposeService } from '../../src/project/compose.js';
@@ -39,7 +39,10 @@ export default defineRule({
       if (isDevComposeFile(file)) continue;
       const cf = compose(ctx.ws, file);
       if (!cf || !cf.servicesPair || cf.services.length < 2) continue;
-      if (cf.services.some((s) => s.get('networks') !== undefined)) continue;
+      if (cf.services.some((s) => s.get('networks') !== undefined)) {
+        out.push(...strayFindings(cf));
+        continue;
+      }
       const backing = cf.services.filter((s) => isBackingService(s.kind));
       const others = cf.services.filter((s) => !isBackingService(s.kind));
       if (!backing.length || !others.length) continue;
@@ -70,10 +73,14 @@ export default defineRule({
     return out;
   },
   fix(finding, ctx) {
-    const { file } = finding.data as { file: string };
+    const { file, service } = finding.data as { file: string; service?: string };
     const cf = compose(ctx.ws, file);
     if (!cf) return null;
     try {
+      if (service !== undefined) {
+        const p = planOf(cf).find((x) => x.service.name === service);
+        return p?.service.map && !p.service.shared ? [insertPair(cf.target, p.service.map, 'networks', p.networks)] : null;
+      }
       return edits(cf);
     } catch (e) {
       if (e instanceof YamlEditError) return null;
@@ -81,6 +88,34 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * Services left out of a file's frontend/backend scheme (added after it was set up): on the default
+ * network alone they cannot reach the services that moved to `frontend`/`backend`.
+ */
+function strayFindings(cf: ComposeFile): FindingInput[] {
+  const top = cf.section('networks');
+  if (!top || !isMap(top.node)) return [];
+  const nets = top.node as YAMLMap;
+  const backend = findPair(nets, BACKEND);
+  if (!findPair(nets, FRONTEND) || !backend || !isMap(backend.value) || !findPair(backend.value as YAMLMap, 'internal')) return [];
+  const out: FindingInput[] = [];
+  for (const p of planOf(cf)) {
+    const s = p.service;
+    if (s.get('networks') !== undefined || s.get('network_mode') !== undefined) continue;
+    out.push({
+      file: cf.file,
+      start: s.keyNode.range?.[0],
+      end: s.keyNode.range?.[1],
+      message: `service "${s.name}" is on neither "${FRONTEND}" nor "${BACKEND}": alone on the default network it cannot reach the services that are; fix: networks ${p.networks.join(', ')}`,
+      anchor: `stray:${s.name}`,
+      fixable: Boolean(s.map && !s.shared),
+      notFixableReason: s.map && !s.shared ? undefined : 'the service is written as an alias of an anchor: add its networks where the anchor is defined',
+      data: { file: cf.file, service: s.name },
+    });
+  }
+  return out;
+}
 
 interface Placement {
   service: ComposeService;
@@ -112,10 +147,21 @@ function edits(cf: ComposeFile): FileEdit[] {
   const wanted: Record<string, YamlValue> = { [FRONTEND]: {}, [BACKEND]: { internal: true } };
   const top = findPair(cf.root, 'networks');
   if (!top) {
-    const e = insertPair(t, cf.root, 'networks', wanted, { after: 'services' });
-    // Top-level sections separated by a blank line: keep that layout.
-    if (t.text[e.start] === '\n') e.text = '\n' + e.text;
-    out.push(e);
+    // Before the section that follows `services:` (volumes, …) rather than right where the last service
+    // ends: other fixes append to the last service at that point, and would land after this block.
+    const idx = cf.root.items.indexOf(cf.servicesPair as never);
+    const next = cf.root.items[idx + 1];
+    const nextKey = next && isScalar(next.key) ? String(next.key.value) : undefined;
+    if (nextKey !== undefined) {
+      const e = insertPair(t, cf.root, 'networks', wanted, { before: nextKey });
+      // Top-level sections separated by a blank line: keep that layout.
+      if (t.text.slice(Math.max(0, e.start - 2), e.start) === '\n\n') e.text += '\n';
+      out.push(e);
+    } else {
+      const e = insertPair(t, cf.root, 'networks', wanted, { after: 'services' });
+      if (t.text[e.start] === '\n') e.text = '\n' + e.text;
+      out.push(e);
+    }
   }
   else if (isMap(top.value)) {
     for (const [name, v] of Object.entries(wanted)) if (!findPair(top.value as YAMLMap, name)) out.push(insertPair(t, top.value as YAMLMap, name, v));
