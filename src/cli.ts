@@ -6,6 +6,9 @@ import { VERSION } from './generated/version.js';
 
 const program = new Command();
 
+/** `--from a --from b` collects both. */
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 program
   .name('shipshape')
   .description('Find and fix production-readiness problems in a repository, keeping every comment and untouched byte.')
@@ -30,7 +33,8 @@ selection(
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--output <file>', 'write the report to a file')
     .option('--fail-on <severity>', 'exit 1 only for findings of this severity or worse (critical, high, medium, low)')
-    .option('--report-unused-suppressions', 'list shipshape-ignore comments that match nothing (exit 1 when any)'),
+    .option('--report-unused-suppressions', 'list shipshape-ignore comments that match nothing (exit 1 when any)')
+    .option('--from <report>', "match another tool's report (SARIF, Trivy/Checkov/KICS/Semgrep/hadolint JSON) or a Markdown audit report; repeatable", collect, []),
 ).action(async (path: string, opts) => {
   const { runScan } = await import('./cli/scan.js');
   process.exitCode = await runScan(path, { ...program.opts(), ...opts });
@@ -45,7 +49,8 @@ selection(
     .option('--output <file>', 'with --dry-run: write the patch to a file')
     .option('-y, --yes', 'apply without asking (safe fixes; add --all for review fixes)')
     .option('--all', 'include fixes marked review (not only safe ones)')
-    .option('--tls', 'compose/reverse-proxy: also serve HTTPS (443, HSTS, HTTP→HTTPS redirect)'),
+    .option('--tls', 'compose/reverse-proxy: also serve HTTPS (443, HSTS, HTTP→HTTPS redirect)')
+    .option('--from <report>', "fix only what another tool's report or an audit report found (see scan --from); repeatable", collect, []),
 ).action(async (path: string, opts) => {
   const { runFix } = await import('./cli/fix.js');
   process.exitCode = await runFix(path, { ...program.opts(), ...opts });

@@ -6,6 +6,7 @@ import { c } from '../render/color.js';
 import { colorPatch, diffStat, unifiedPatch } from '../render/diff.js';
 import type { Finding } from '../types.js';
 import type { Workspace } from '../workspace.js';
+import type { LoadedReport } from '../intake/index.js';
 import { guard, nothingScanned, open, printErrors, runOptions, setupColor, UsageError, writeOut, type CommonFlags } from './common.js';
 
 export interface FixFlags extends CommonFlags {
@@ -13,6 +14,7 @@ export interface FixFlags extends CommonFlags {
   dryRun?: boolean;
   output?: string;
   yes?: boolean;
+  from?: string[];
 }
 
 const err = (s: string) => process.stderr.write(s + '\n');
@@ -27,9 +29,13 @@ export function runFix(path: string, flags: FixFlags): Promise<number> {
     setupColor(flags, flags.dryRun ? process.stderr : process.stdout);
     const o = runOptions(flags, path);
     if (flags.tls) (o.ruleOptions ??= {})['compose/reverse-proxy'] = { ...(o.ruleOptions?.['compose/reverse-proxy'] ?? {}), tls: true };
+    const from = flags.from?.length ? (await import('../intake/cli.js')).readReports(flags.from) : undefined;
     const { ws } = open(path, o);
-    if (interactive) return interactiveFix(ws, o);
-    const plan = await planFixes(ws, o);
+    if (interactive) return interactiveFix(ws, o, from);
+    // With --from, exactly the findings the report's items match are fixed; what they became goes to stderr.
+    const fromPlan = from ? await (await import('../intake/index.js')).planFromReport(ws, o, from) : undefined;
+    if (fromPlan) err((await import('../intake/render.js')).renderIntakeText(fromPlan.intake, fromPlan.session.rules).trimEnd());
+    const plan = fromPlan ?? (await planFixes(ws, o));
     printErrors(ws, plan.session.failures);
     reportOutcomes(plan.outcomes);
     if (flags.dryRun) {
@@ -73,10 +79,18 @@ function reportWrite(res: WriteResult): void {
 
 type Answer = 'apply' | 'skip' | 'all' | 'skip-rule' | 'quit';
 
-async function interactiveFix(ws: Workspace, o: RunOptions): Promise<number> {
+async function interactiveFix(ws: Workspace, o: RunOptions, from?: LoadedReport[]): Promise<number> {
   const { expand } = await import('@inquirer/prompts');
   const session = newSession(ws, o);
-  const findings = (await session.scan()).filter((f) => f.fixable);
+  let scanned = await session.scan();
+  if (from) {
+    const { intake } = await import('../intake/index.js');
+    const { renderIntakeText } = await import('../intake/render.js');
+    const matched = intake(ws, scanned, session.rules, from);
+    process.stdout.write(renderIntakeText(matched, session.rules));
+    scanned = matched.selected;
+  }
+  const findings = scanned.filter((f) => f.fixable);
   printErrors(ws, session.failures);
   if (findings.length === 0) {
     process.stdout.write('Nothing to fix.\n');

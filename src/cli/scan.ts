@@ -8,6 +8,7 @@ export interface ScanFlags extends CommonFlags {
   output?: string;
   failOn?: string;
   reportUnusedSuppressions?: boolean;
+  from?: string[];
 }
 
 export function runScan(path: string, flags: ScanFlags): Promise<number> {
@@ -18,8 +19,13 @@ export function runScan(path: string, flags: ScanFlags): Promise<number> {
       throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, not "${flags.failOn}"`);
     }
     const o = runOptions(flags, path);
+    const from = flags.from?.length ? (await import('../intake/cli.js')).readReports(flags.from) : undefined;
     const { ws, suppressions } = open(path, o);
-    const { report, failures, rules } = await scan(ws, o);
+    const scanned = await scan(ws, o);
+    const { failures, rules } = scanned;
+    const matched = from ? (await import('../intake/index.js')).intake(ws, scanned.report.findings, rules, from) : undefined;
+    // With --from, the findings are those the report's items match.
+    const report = matched ? { ...scanned.report, findings: matched.selected } : scanned.report;
     printErrors(ws, failures);
     const files = ws.files().filter((f) => ws.kindOf(f) !== 'other');
     for (const s of suppressions.withoutReason(files)) {
@@ -31,7 +37,10 @@ export function runScan(path: string, flags: ScanFlags): Promise<number> {
       }
     }
     let out: string;
-    if (flags.format === 'json') out = renderJson(report);
+    if (matched && flags.format !== 'sarif') {
+      const { renderIntakeJson, renderIntakeText } = await import('../intake/render.js');
+      out = flags.format === 'json' ? renderIntakeJson(report, matched) : renderIntakeText(matched, rules);
+    } else if (flags.format === 'json') out = renderJson(report);
     else if (flags.format === 'sarif') {
       const { renderSarif } = await import('../render/sarif.js');
       out = await renderSarif(report, rules, ws, o);
