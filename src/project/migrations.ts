@@ -597,7 +597,10 @@ export function removeScriptSteps(text: string, migrations: ChainMigration[]): T
         if (!/^[ \t]*#(?!!)/.test(prev) || !/migrat|alembic|schema|upgrade|database/i.test(prev)) break;
         from = prevStart;
       }
-      out.push({ start: from, end: lineEnd, text: '' });
+      // Between two blank lines: take one of them too, so no double blank line is left.
+      const blankBefore = from >= 2 && text[from - 1] === '\n' && text[from - 2] === '\n';
+      const blankAfter = text[lineEnd] === '\n';
+      out.push({ start: from, end: lineEnd + (blankBefore && blankAfter ? 1 : 0), text: '' });
       continue;
     }
     // Shares its line: drop it with the separator after it (or before it when it is last).
