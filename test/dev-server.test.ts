@@ -8,6 +8,8 @@ import { blankContinuationComments, effectiveRun, scriptOf, sourceOfImagePath, w
 import { parseDockerfile } from '../src/parsers/dockerfile.js';
 import { removeScriptSteps, chainMigrations } from '../src/project/migrations.js';
 import { Workspace } from '../src/workspace.js';
+import { planFixes } from '../src/api.js';
+import { ruleById } from '../src/registry.js';
 
 const fix = (cmd: string, ctx = {}) => {
   const words = cmd.split(' ');
@@ -158,4 +160,23 @@ describe('removeScriptSteps', () => {
     const s = 'if [ "$MIGRATE" = 1 ]; then\n  alembic upgrade head\nfi\nexec "$@"\n';
     expect(removeScriptSteps(s, chainMigrations(s))).toBeUndefined();
   });
+});
+
+describe('documentation examples', () => {
+  const FILES: Record<string, string> = {
+    'dockerfile/exec-form': 'Dockerfile',
+    'dockerfile/dev-reload': 'Dockerfile',
+    'compose/dev-reload': 'docker-compose.yml',
+    'compose/resource-limits': 'docker-compose.yml',
+    'compose/network-segmentation': 'docker-compose.yml',
+    'compose/migrate-service': 'docker-compose.yml',
+  };
+  for (const [id, file] of Object.entries(FILES)) {
+    it(`${id}: the example's "after" is what the fix produces`, async () => {
+      const r = ruleById(id)!;
+      const ex = r.docs.example!;
+      const plan = await planFixes(Workspace.fromFiles({ [file]: ex.before }), { all: true, rules: [r] });
+      expect(plan.changes.map((c) => c.after)).toEqual([ex.after]);
+    });
+  }
 });

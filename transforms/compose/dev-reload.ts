@@ -44,6 +44,10 @@ export default defineRule({
     safetyNote:
       'Removing a source bind mount makes the container run the code in the image: rebuild the image when the code changes. Dev ' +
       'servers with no drop-in production equivalent (`flask run`, `manage.py runserver`, vite) are reported with what to run instead.',
+    example: {
+      before: "services:\n  api:\n    build: .\n    command: uvicorn app.main:app --host 0.0.0.0 --reload\n    environment:\n      DEBUG: \"true\"\n",
+      after: "services:\n  api:\n    build: .\n    command: uvicorn app.main:app --host 0.0.0.0\n    environment:\n      DEBUG: \"false\"\n",
+    },
     references: ['https://docs.docker.com/compose/how-tos/production/', 'https://flask.palletsprojects.com/en/stable/debugging/'],
   },
   detect(ctx) {

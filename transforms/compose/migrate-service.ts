@@ -74,6 +74,10 @@ export default defineRule({
       'Deployments that do not use this compose file (Kubernetes, a PaaS) no longer migrate at start: they need their own one-shot ' +
       'step, which the finding says when no compose file runs the image. Check that the copied environment holds what the migration ' +
       'needs (database URL, settings module).',
+    example: {
+      before: "services:\n  db:\n    image: postgres:16\n  api:\n    image: acme/api:1.0\n    command: sh -c \"alembic upgrade head && gunicorn app:app -b 0.0.0.0:8000\"\n    environment:\n      DATABASE_URL: postgresql://app@db/app\n",
+      after: "services:\n  db:\n    image: postgres:16\n  api:\n    image: acme/api:1.0\n    command: gunicorn app:app -b 0.0.0.0:8000\n    environment: &api-env\n      DATABASE_URL: postgresql://app@db/app\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n  migrate:\n    image: acme/api:1.0\n    command: [\"alembic\", \"upgrade\", \"head\"]\n    environment: *api-env\n    depends_on:\n      db:\n        condition: service_started\n    restart: \"no\"\n",
+    },
     references: [
       'https://docs.docker.com/reference/compose-file/services/#depends_on',
       'https://alembic.sqlalchemy.org/en/latest/cookbook.html',

@@ -31,6 +31,10 @@ export default defineRule({
       'Services on an internal network have no route to the internet: a database or cache that needs outbound access (replication ' +
       'to another host, backups to S3) must also join `frontend`. Containers started outside this file that connected to the ' +
       'default network lose access.',
+    example: {
+      before: "services:\n  api:\n    image: acme/api:1.0\n    ports:\n      - \"8000:8000\"\n  db:\n    image: postgres:16\n",
+      after: "services:\n  api:\n    image: acme/api:1.0\n    ports:\n      - \"8000:8000\"\n    networks:\n      - frontend\n      - backend\n  db:\n    image: postgres:16\n    networks:\n      - backend\nnetworks:\n  frontend: {}\n  backend:\n    internal: true\n",
+    },
     references: ['https://docs.docker.com/reference/compose-file/networks/', 'https://docs.docker.com/engine/network/drivers/bridge/'],
   },
   detect(ctx) {

@@ -38,6 +38,10 @@ export default defineRule({
     safetyNote:
       'A limit lower than what the service really needs gets it OOM-killed under load: check the numbers against `docker stats` ' +
       'under production-like traffic before deploying.',
+    example: {
+      before: "services:\n  api:\n    image: acme/api:1.0\n  db:\n    image: postgres:16\n",
+      after: "services:\n  api:\n    image: acme/api:1.0\n    deploy:\n      resources:\n        limits:\n          memory: 512M\n          cpus: \"1.0\"\n  db:\n    image: postgres:16\n    deploy:\n      resources:\n        limits:\n          memory: 1G\n          cpus: \"1.0\"\n",
+    },
     references: ['https://docs.docker.com/reference/compose-file/deploy/#resources', 'https://docs.docker.com/engine/containers/resource_constraints/'],
   },
   detect(ctx) {

@@ -41,6 +41,10 @@ export default defineRule({
       'The server stops reloading on code changes and debug pages disappear: that is the point, but check nobody relies on them in ' +
       'this image. Dev servers with no drop-in production equivalent (`flask run`, `manage.py runserver`, vite) are reported with what ' +
       'to run instead.',
+    example: {
+      before: "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nENV FLASK_DEBUG=1\nCMD [\"gunicorn\", \"--reload\", \"-b\", \"0.0.0.0:8000\", \"app:app\"]\n",
+      after: "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nENV FLASK_DEBUG=0\nCMD [\"gunicorn\", \"-b\", \"0.0.0.0:8000\", \"app:app\"]\n",
+    },
     references: [
       'https://www.uvicorn.org/deployment/',
       'https://flask.palletsprojects.com/en/stable/deploying/',

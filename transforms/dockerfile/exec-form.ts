@@ -40,6 +40,10 @@ export default defineRule({
       'Exec form runs the same program with the same arguments, without a shell in between. A shell-form ENTRYPOINT ignores CMD; ' +
       'in exec form CMD is passed to it as arguments, so that case is reported but not fixed. Commands built from pipelines, `||` ' +
       'or background jobs are reported with what to do instead. Scripts that set a `trap` are not changed (exec would skip it).',
+    example: {
+      before: "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD uvicorn app.main:app --host 0.0.0.0 --port 8000\n",
+      after: "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD [\"uvicorn\", \"app.main:app\", \"--host\", \"0.0.0.0\", \"--port\", \"8000\"]\n",
+    },
     references: [
       'https://docs.docker.com/reference/dockerfile/#shell-and-exec-form',
       'https://docs.docker.com/reference/dockerfile/#entrypoint',
