@@ -99,6 +99,12 @@ describe('pydantic v1 runtime (/usr/bin/python3 with Debian python3-pydantic)', 
     expect(r.out.trim()).toBe("(12, ['https://a.example', 'https://b.example'], True, True, '**********')");
     expect(r.code).toBe(0);
   });
+  it.runIf(!missing)('cors-wildcard v1 extension: ALLOWED_ORIGINS reads a comma-separated value (Union with str)', () => {
+    const file = path.join(PY, 'cors-wildcard/v1-extend/after/app/config.py');
+    const r = importModule(py, file, { ALLOWED_ORIGINS: 'https://a.example, https://b.example' }, 'm.settings.ALLOWED_ORIGINS');
+    expect(r.out.trim()).toBe("['https://a.example', 'https://b.example']");
+    expect(importModule(py, file, {}, 'm.settings.ALLOWED_ORIGINS').out.trim()).toBe('[]');
+  });
   it.runIf(!missing)('weak-secret-default v1 fix: the Field default is gone and the validator rejects short keys', () => {
     const file = path.join(PY, 'weak-secret-default/v1-field/after/svc/settings.py');
     const none = importModule(py, file, {}, 'm.get_settings()');
