@@ -61,6 +61,17 @@ function relocated(ws: Workspace, dockerfile: string, findings: Finding[]): { fo
   return { found, why: `found nothing on ${names}, the compose service${builds.length > 1 ? 's' : ''} building ${dockerfile}` };
 }
 
+/** The object without its undefined properties. */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A relative URI joined to the base it is relative to (SARIF uriBaseId). */
+function withBase(uri: string, base: string | undefined): string {
+  if (!base || /^(?:[a-z][a-z0-9+.-]*:|\/|\\)/i.test(uri)) return uri;
+  return base.replace(/\/?$/, '/') + uri;
+}
+
 export interface MatchContext {
   ws: Workspace;
   findings: Finding[];
@@ -71,11 +82,11 @@ export interface MatchContext {
 export function matchExternal(ctx: MatchContext, ext: ExternalFinding[]): IntakeItem[] {
   const { ws, findings, active } = ctx;
   return ext.map((x, i): IntakeItem => {
-    const source: IntakeSource = { tool: x.tool, ruleId: x.ruleId, uri: x.uri, line: x.line, title: x.title, severity: x.severity, item: i + 1 };
+    const source = defined<IntakeSource>({ tool: x.tool, ruleId: x.ruleId, uri: x.uri, line: x.line, title: x.title, severity: x.severity, item: i + 1 });
     const tool = toolKey(x.tool) ?? (x.tool as ToolKey | undefined);
     const known = lookupExternal((['hadolint', 'trivy', 'checkov', 'kics', 'semgrep'] as string[]).includes(tool ?? '') ? tool : toolOfRuleId(x.ruleId), x.ruleId);
     const item: IntakeItem = { index: i + 1, source, rules: known?.rule ? [known.rule] : [], matches: [], status: 'no-rule' };
-    const where = x.uri ? resolveReported(ws, x.uri, { uri: x.isUri, bases: x.bases }) : undefined;
+    const where = x.uri ? resolveReported(ws, withBase(x.uri, x.uriBase), { uri: x.isUri, bases: x.bases }) : undefined;
     if (where?.ok) item.file = where.file;
     if (where && !where.ok && (where.problem === 'outside' || where.problem === 'invalid')) {
       return { ...item, status: 'rejected', reason: where.message };
@@ -110,15 +121,15 @@ export function matchAudit(ctx: MatchContext, doc: AuditDoc): IntakeItem[] {
     const ref = it.refs.find((r) => r.strong) ?? it.refs[0];
     return {
       index: it.index,
-      source: {
+      source: defined<IntakeSource>({
         tool: 'audit',
         ruleId: it.title,
-        ...(it.section ? { title: `${it.section} › ${it.title}` } : {}),
+        title: it.section ? `${it.section} › ${it.title}` : undefined,
         uri: ref?.path,
         line: ref?.lines[0],
         severity: it.severity,
         item: it.index,
-      },
+      }),
       rules: m.rules,
       file: m.file,
       matches: m.matches,

@@ -14,6 +14,8 @@ export interface ExternalFinding {
   uri?: string;
   /** The reported location is a URI (%-escapes decoded when resolving). */
   isUri: boolean;
+  /** What a relative `uri` is relative to (a SARIF uriBaseId, resolved), when the report says. */
+  uriBase?: string;
   /** Roots the report declares for its paths (see paths.ts). */
   bases: string[];
   line?: number;
