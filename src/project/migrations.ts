@@ -5,6 +5,7 @@
 import { parseDocument, isScalar, isSeq, isMap, type Node } from 'yaml';
 import type { Workspace } from '../workspace.js';
 import { basename, dirname, joinPath } from '../classify.js';
+import { isDevComposeFile } from './compose.js';
 import { parseCommandList, plainWords, shellJoin, ShellSyntaxError, type CommandList, type CommandListItem, type SimpleCommand } from './shell.js';
 
 export type MigrationTool =
@@ -427,6 +428,11 @@ export function isDevFile(file: string): boolean {
   return /(?:^|[.-])(?:dev|development|local|debug|test|ci)(?:[.-]|$)/.test(b.replace(/\.ya?ml$/, '')) || b.includes('override');
 }
 
+/** Compose files meant for development: the compose model's rule (`*.dev.yml`, overrides, `compose.local.*`) plus `.devcontainer/` and CI/test files. */
+export function isDevCompose(file: string): boolean {
+  return isDevComposeFile(file) || isDevFile(file);
+}
+
 export interface MigrationRunner {
   file: string;
   /** How it runs them, for messages. */
@@ -444,7 +450,7 @@ export function migrationRunners(ws: Workspace): MigrationRunner[] {
   for (const f of ws.files()) {
     const kind = ws.kindOf(f);
     const b = basename(f);
-    if (kind === 'compose' && isDevFile(f)) continue;
+    if (kind === 'compose' && isDevCompose(f)) continue;
     const text = kind === 'python' || kind === 'dockerfile' || kind === 'compose' || kind === 'manifest' || kind === 'other' ? ws.text(f) : undefined;
     if (text === undefined) continue;
     if (kind === 'python') {

@@ -5,8 +5,9 @@
 // are not flagged.
 import { isMap, isScalar, isSeq, Scalar, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import { defineRule } from '../../src/rule.js';
+import { isDevCompose } from '../../src/project/migrations.js';
 import type { FileEdit, FindingInput, RuleContext } from '../../src/types.js';
-import { compose, composeFiles, isDevComposeFile, type ComposeFile, type ComposeService, type Located } from '../../src/project/compose.js';
+import { compose, composeFiles, type ComposeFile, type ComposeService, type Located } from '../../src/project/compose.js';
 import { removePair, removeSeqItem, replaceScalar, YamlEditError } from '../../src/edit/yaml.js';
 import { buildsApp, devCommandIssues, devEnvIssue, shellDevIssues, type DevCommandContext, type DevCommandIssue } from '../../src/project/dev-server.js';
 import { packageScripts, shellScriptIndex } from '../../src/project/migrations.js';
@@ -72,7 +73,7 @@ function itemsOf(ctx: RuleContext, only?: string): Item[] {
   const out: Item[] = [];
   for (const file of composeFiles(ctx.ws)) {
     if (only !== undefined && file !== only) continue;
-    if (isDevComposeFile(file)) continue;
+    if (isDevCompose(file)) continue;
     const cf = compose(ctx.ws, file);
     if (!cf) continue;
     const envSeen = new Set<Node>();

@@ -7,8 +7,9 @@
 // command loses the migration step (a Dockerfile CMD becomes exec form so signals reach the server).
 import { isMap, isScalar, isSeq, Scalar, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { defineRule } from '../../src/rule.js';
+import { isDevCompose } from '../../src/project/migrations.js';
 import type { FileEdit, FindingInput, RuleContext } from '../../src/types.js';
-import { compose, composeFiles, dependsOnEdits, isDevComposeFile, roleOf, type ComposeFile, type ComposeService, type Located } from '../../src/project/compose.js';
+import { compose, composeFiles, dependsOnEdits, roleOf, type ComposeFile, type ComposeService, type Located } from '../../src/project/compose.js';
 import { blockItemEnd, flow, inlineText, mapColumn, replaceScalar, replaceValueInline, styleOf, YamlEditError } from '../../src/edit/yaml.js';
 import { dockerfile, type DInstruction, type DStage, type DockerfileModel } from '../../src/parsers/dockerfile.js';
 import {
@@ -113,7 +114,7 @@ function candidates(ctx: RuleContext): Candidate[] {
     out.push(...dockerfileCandidates(ctx, df, m, stage, seenScripts));
   }
   for (const file of composeFiles(ctx.ws)) {
-    if (isDevComposeFile(file)) continue;
+    if (isDevCompose(file)) continue;
     const cf = compose(ctx.ws, file);
     if (!cf) continue;
     for (const svc of cf.services) {
@@ -317,7 +318,7 @@ interface Target {
 
 /** Production compose files, the production-named ones first. */
 function productionComposeFiles(ctx: RuleContext): ComposeFile[] {
-  const files = composeFiles(ctx.ws).filter((f) => !isDevComposeFile(f));
+  const files = composeFiles(ctx.ws).filter((f) => !isDevCompose(f));
   const rank = (f: string) => (/prod/i.test(f) ? 0 : /^(?:.*\/)?(?:docker-)?compose\.ya?ml$/.test(f) ? 1 : 2);
   return files
     .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1))
@@ -329,12 +330,12 @@ function targetFor(ctx: RuleContext, source: Source): Target | undefined {
   if (source.kind === 'compose') {
     const cf = compose(ctx.ws, source.file);
     const svc = cf?.service(source.service);
-    return cf && svc?.map ? { cf, services: [svc] } : undefined;
+    return cf && svc?.map && !svc.shared ? { cf, services: [svc] } : undefined;
   }
   if (source.kind === 'unrun') return undefined;
   const df = source.dockerfile;
   const files = productionComposeFiles(ctx);
-  const usersIn = (cf: ComposeFile) => cf.services.filter((s) => s.map && s.build?.dockerfile === df);
+  const usersIn = (cf: ComposeFile) => cf.services.filter((s) => s.map && !s.shared && s.build?.dockerfile === df);
   for (const cf of files) {
     // Services that replace the command (or the entrypoint, for a script) do not run the migration.
     const key = source.kind === 'script' ? 'entrypoint' : source.keyword === 'CMD' ? 'command' : 'entrypoint';
@@ -380,7 +381,7 @@ function unrunTarget(ctx: RuleContext, s: MigrationSetup): (Target & { context: 
   for (const cf of productionComposeFiles(ctx)) {
     const users = cf.services.filter((svc) => {
       const c = svc.build?.context;
-      if (!svc.map || c === undefined || roleOf(svc.kind)) return false;
+      if (!svc.map || svc.shared || c === undefined || roleOf(svc.kind)) return false;
       return c === '' || s.marker.startsWith(c + '/');
     });
     if (!users.length) continue;

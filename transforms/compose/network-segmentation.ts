@@ -3,8 +3,9 @@
 // network and an `internal: true` `backend` network; databases and caches only on `backend`.
 import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { defineRule } from '../../src/rule.js';
+import { isDevCompose } from '../../src/project/migrations.js';
 import type { FileEdit, FindingInput } from '../../src/types.js';
-import { compose, composeFiles, isBackingService, isDevComposeFile, roleOf, type ComposeFile, type ComposeService } from '../../src/project/compose.js';
+import { compose, composeFiles, isBackingService, roleOf, type ComposeFile, type ComposeService } from '../../src/project/compose.js';
 import { findPair, insertPair, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
 
 const FRONTEND = 'frontend';
@@ -40,7 +41,7 @@ export default defineRule({
   detect(ctx) {
     const out: FindingInput[] = [];
     for (const file of composeFiles(ctx.ws)) {
-      if (isDevComposeFile(file)) continue;
+      if (isDevCompose(file)) continue;
       const cf = compose(ctx.ws, file);
       if (!cf || !cf.servicesPair || cf.services.length < 2) continue;
       if (cf.services.some((s) => s.get('networks') !== undefined)) {

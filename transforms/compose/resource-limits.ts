@@ -4,8 +4,9 @@
 // at the anchor when the service inherits `deploy` through a merge key or alias).
 import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
 import { defineRule } from '../../src/rule.js';
+import { isDevCompose } from '../../src/project/migrations.js';
 import type { FileEdit, FindingInput, RuleContext } from '../../src/types.js';
-import { compose, composeFiles, isDevComposeFile, lookup, roleOf, type ComposeFile, type ComposeService } from '../../src/project/compose.js';
+import { compose, composeFiles, lookup, roleOf, type ComposeFile, type ComposeService } from '../../src/project/compose.js';
 import { findPair, insertPair, replacePairValue, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
 
 interface Limits {
@@ -48,7 +49,7 @@ export default defineRule({
     const out: FindingInput[] = [];
     const limited = servicesWithLimits(ctx);
     for (const file of composeFiles(ctx.ws)) {
-      if (isDevComposeFile(file)) continue;
+      if (isDevCompose(file)) continue;
       const cf = compose(ctx.ws, file);
       if (!cf) continue;
       for (const svc of cf.services) {
@@ -85,7 +86,7 @@ export default defineRule({
 function servicesWithLimits(ctx: RuleContext): Set<string> {
   const out = new Set<string>();
   for (const file of composeFiles(ctx.ws)) {
-    if (isDevComposeFile(file)) continue;
+    if (isDevCompose(file)) continue;
     for (const svc of compose(ctx.ws, file)?.services ?? []) if (hasLimits(svc)) out.add(svc.name);
   }
   return out;

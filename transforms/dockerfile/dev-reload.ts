@@ -2,6 +2,7 @@
 // --debug`, `npm run dev`, `next dev`, nodemon — or sets a debug switch (FLASK_DEBUG=1, DEBUG=true,
 // NODE_ENV=development). Development Dockerfiles and stages (Dockerfile.dev, `AS dev`) are left alone.
 import { defineRule } from '../../src/rule.js';
+import { isDevCompose } from '../../src/project/migrations.js';
 import type { FileEdit, FindingInput, RuleContext } from '../../src/types.js';
 import { dockerfile, type DInstruction, type DStage } from '../../src/parsers/dockerfile.js';
 import { tokenize, type ShellWord } from '../../src/project/shell.js';
@@ -9,7 +10,7 @@ import { packageScripts, shellScriptIndex, type Scripts } from '../../src/projec
 import { blankContinuationComments } from '../../src/project/entrypoint.js';
 import { DEV_NAME, buildsApp, devCommandIssues, devEnvIssue, isDevDockerfile, shellDevIssues, type DevCommandIssue } from '../../src/project/dev-server.js';
 import { applySplices, jsonArraySplices, jsonStringLiterals, type Splice } from '../../src/edit/words.js';
-import { compose, composeFiles, isDevComposeFile } from '../../src/project/compose.js';
+import { compose, composeFiles } from '../../src/project/compose.js';
 import { dirname } from '../../src/classify.js';
 
 interface Item {
@@ -92,7 +93,7 @@ function dockerfilesOnlyInDevCompose(ctx: RuleContext): Set<string> {
   const prod = new Set<string>();
   for (const f of composeFiles(ctx.ws)) {
     for (const s of compose(ctx.ws, f)?.services ?? []) {
-      if (s.build?.dockerfile) (isDevComposeFile(f) ? dev : prod).add(s.build.dockerfile);
+      if (s.build?.dockerfile) (isDevCompose(f) ? dev : prod).add(s.build.dockerfile);
     }
   }
   for (const p of prod) dev.delete(p);
