@@ -154,6 +154,8 @@ export interface ValidatorNeeds {
   /** Signing-secret fields, with whether each is a SecretStr. */
   secrets: { name: string; secretStr: boolean }[];
   urls: string[];
+  /** Some URL field may be None (default: assume so). */
+  urlsOptional?: boolean;
   lists: { name: string; separator: string }[];
   production?: { env: string; debug?: string; origins?: string; originsIsList: boolean };
   className: string;
@@ -239,7 +241,8 @@ export function validatorBlocks(n: ValidatorNeeds, style: CodeStyle, imp: Import
     ].join('');
     if (v2) {
       imp.add('pydantic', 'field_validator');
-      out.push(`\n${i1}@field_validator(${names(n.urls)})\n${i1}@classmethod\n${i1}def ${urlFn}(cls, value: ${style.pep604 ? 'str | None' : (imp.add('typing', 'Optional'), 'Optional[str]')}, info: ValidationInfo) -> ${style.pep604 ? 'str | None' : 'Optional[str]'}:\n${body}`);
+      const t = n.urlsOptional === false ? 'str' : style.pep604 ? 'str | None' : (imp.add('typing', 'Optional'), 'Optional[str]');
+      out.push(`\n${i1}@field_validator(${names(n.urls)})\n${i1}@classmethod\n${i1}def ${urlFn}(cls, value: ${t}, info: ValidationInfo) -> ${t}:\n${body}`);
     } else {
       imp.add(pm, 'validator');
       out.push(`\n${i1}@validator(${names(n.urls)})\n${i1}def ${urlFn}(cls, value, field):\n${body}`);
@@ -276,6 +279,7 @@ export function needsOf(fields: FieldSpec[], className: string): ValidatorNeeds 
     className,
     secrets: fields.filter((f) => f.signing).map((f) => ({ name: f.name, secretStr: f.kind === 'secret' })),
     urls: fields.filter((f) => f.url && (f.kind === 'str')).map((f) => f.name),
+    urlsOptional: fields.some((f) => f.url && f.kind === 'str' && f.optional),
     lists: fields.filter((f) => f.kind === 'list').map((f) => ({ name: f.name, separator: f.separator ?? ',' })),
   };
 }

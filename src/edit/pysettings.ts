@@ -65,6 +65,7 @@ export function extendClass(t: SettingsTarget, style: CodeStyle, ext: ClassExten
     taken,
     secrets: [...(x.secrets ?? []), ...base.secrets].filter((s) => !sc.validated.has(s.name)),
     urls: [...(x.urls ?? []), ...base.urls].filter((s) => !sc.validated.has(s)),
+    urlsOptional: x.urls?.length ? true : base.urlsOptional,
     lists: [...(x.lists ?? []), ...base.lists].filter((s) => !sc.validated.has(s.name)),
     production: sc.hasModelValidator ? undefined : x.production,
   };
