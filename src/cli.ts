@@ -70,7 +70,8 @@ selection(
     .option('--rebase', 'also rebuild branches whose fix is unchanged but which are behind the base')
     .option('--dry-run', 'list the branches, commit titles and diffstats; create nothing')
     .option('--json', 'print the result as JSON')
-    .option('--tls', 'compose/reverse-proxy: also serve HTTPS (443, HSTS, HTTP→HTTPS redirect)'),
+    .option('--tls', 'compose/reverse-proxy: also serve HTTPS (443, HSTS, HTTP→HTTPS redirect)')
+    .option('--from <report>', "only the fixes for what another tool's report or an audit report found (see scan --from); repeatable", collect, []),
 ).action(async (path: string, opts) => {
   const { runBulk } = await import('./cli/bulk.js');
   process.exitCode = await runBulk(path, { ...program.opts(), ...opts });

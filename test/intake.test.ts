@@ -14,6 +14,8 @@ import { parseReported, resolveReported } from '../src/intake/paths.js';
 import { findQuote, parseAudit, repairMojibake } from '../src/intake/audit.js';
 import { runScan } from '../src/cli/scan.js';
 import { runFix } from '../src/cli/fix.js';
+import { runBulk } from '../src/cli/bulk.js';
+import { initRepo } from './helpers/git.js';
 import { Workspace } from '../src/workspace.js';
 import { copyTree, FIXTURES, REPO, tmpDir } from './helpers/tree.js';
 
@@ -65,6 +67,11 @@ describe('mapping', () => {
     expect(lookupExternal('hadolint', 'DL3008')).toBeUndefined();
     expect(lookupExternal('checkov', 'CKV_DOCKER_7')).toBeUndefined();
     expect(lookupExternal('trivy', 'DS0021')?.rule).toBeUndefined();
+  });
+
+  it('docs/intake.md lists every mapped id', () => {
+    const doc = fs.readFileSync(path.join(REPO, 'docs', 'intake.md'), 'utf8');
+    for (const e of EXTERNAL_RULES) if (e.rule) expect(doc, `${e.tool} ${e.ids[0]}`).toContain(e.ids[0]);
   });
 
   it('knows the tools by the names their reports give', () => {
@@ -535,6 +542,33 @@ describe('CLI --from', () => {
     expect(patch).toContain('+USER ');
     expect(patch).toContain('allow_origins');
     expect(io.err()).toContain('2 items: 2 matched 2 shipshape findings');
+  });
+
+  it('bulk makes branches only for what the report matched, with paths under the working tree', async () => {
+    const dir = tmpDir();
+    dirs.push(dir);
+    const root = path.join(dir, 'webapp');
+    copyTree(WEBAPP, root);
+    initRepo(root);
+    // Absolute paths of the real checkout: bulk scans a copy of the base commit, not this directory.
+    const sarif = {
+      version: '2.1.0',
+      runs: [
+        {
+          tool: { driver: { name: 'Hadolint' } },
+          results: [
+            { ruleId: 'DL3025', message: { text: 'Use arguments JSON notation' }, locations: [{ physicalLocation: { artifactLocation: { uri: `${root}/Dockerfile` }, region: { startLine: 9 } } }] },
+          ],
+        },
+      ],
+    };
+    fs.writeFileSync(path.join(dir, 'hadolint.sarif'), JSON.stringify(sarif));
+    const io = capture();
+    const code = await runBulk(root, { dryRun: true, json: true, all: true, from: [path.join(dir, 'hadolint.sarif')], color: false });
+    expect(code).toBe(0);
+    const result = JSON.parse(io.out()) as { branches: { branch: string; status: string }[]; findings: { total: number; selected: number } };
+    expect(result.branches.map((b) => `${b.branch} ${b.status}`)).toEqual(['shipshape/dockerfile-exec-form would-create']);
+    expect(result.findings).toMatchObject({ total: 1, selected: 1 });
   });
 
   it('a report that cannot be read is a usage error', async () => {

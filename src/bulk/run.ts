@@ -15,7 +15,7 @@ import { newSession, openWorkspace, selectForFix, type RunOptions } from '../api
 import type { RuleFailure } from '../engine/scan.js';
 import { fileChanges } from '../io/write.js';
 import { diffStat } from '../render/diff.js';
-import type { Finding, ParseError } from '../types.js';
+import type { Finding, ParseError, Rule } from '../types.js';
 import type { Workspace } from '../workspace.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../workspace.js';
 import { Git, parseIdent, type CommitInfo, type IndexEntry } from '../git/git.js';
@@ -102,6 +102,8 @@ export interface BulkOptions {
   /** Environment for git and gh (PATH, identities); default process.env. */
   env?: NodeJS.ProcessEnv;
   onProgress?: (p: BulkProgress) => void;
+  /** Narrow the scan's findings before selection (`--from`: those another report's items match). */
+  select?: (ws: Workspace, findings: Finding[], rules: Rule[]) => Finding[];
 }
 
 const FALLBACK_IDENT = { name: 'shipshape', email: 'shipshape@localhost' };
@@ -173,7 +175,8 @@ export async function bulk(dir: string, opts: BulkOptions = {}): Promise<BulkRes
     const tree = await materialiseTree(git, baseCommit, git.prefix, sparseOver, path.join(work, 'tree'));
     const { ws, o } = opts.load ? opts.load(tree.root) : { ws: openWorkspace(tree.root, opts.run ?? {}), o: opts.run ?? {} };
     const session = newSession(ws, o);
-    const findings = await session.scan();
+    const scanned = await session.scan();
+    const findings = opts.select ? opts.select(ws, scanned, session.rules) : scanned;
     const selected = selectForFix(findings, Boolean(o.all));
     const groups = groupFindings(selected, session.rules, groupBy, branchPrefix);
     const ctx: GroupContext = {

@@ -3,6 +3,7 @@
 // else edited is skipped and reported, not an error); 1 some branch or pull request failed, or a rule
 // crashed; 2 usage or fatal errors (not a git repository, unknown base or remote, gh missing or
 // logged out).
+import nodePath from 'node:path';
 import { bulk, BulkUsageError, type BranchResult, type BulkOptions, type BulkProgress, type BulkResult } from '../bulk/run.js';
 import type { GroupBy } from '../bulk/group.js';
 import { renderDiffstat } from '../bulk/message.js';
@@ -21,6 +22,7 @@ export interface BulkFlags extends CommonFlags {
   json?: boolean;
   rebase?: boolean;
   tls?: boolean;
+  from?: string[];
 }
 
 const err = (s: string) => process.stderr.write(s + '\n');
@@ -31,6 +33,9 @@ export function runBulk(path: string, flags: BulkFlags): Promise<number> {
     // Reject unknown rule names before any git work.
     parseSelectors(flags.only);
     parseSelectors(flags.skip);
+    // --from: read the reports first (exit 2 when one cannot be read), then keep what they match.
+    const from = flags.from?.length ? (await import('../intake/cli.js')).readReports(flags.from) : undefined;
+    const intake = from ? await import('../intake/index.js') : undefined;
     const progress = progressPrinter(process.stderr);
     const opts: BulkOptions = {
       groupBy: flags.groupBy,
@@ -49,6 +54,9 @@ export function runBulk(path: string, flags: BulkFlags): Promise<number> {
         return { ws, o };
       },
       onProgress: progress.on,
+      // The branches are built from a copy of the base tree: paths the reports give under the
+      // working tree are relative to `path`.
+      select: from && intake ? (ws, findings, rules) => intake.intake(ws, findings, rules, from, [nodePath.resolve(path)]).selected : undefined,
     };
     let result: BulkResult;
     try {

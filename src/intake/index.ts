@@ -75,9 +75,13 @@ export interface IntakeResult {
   selected: Finding[];
 }
 
-/** Tie the items of one or more reports to the findings of a scan (items numbered across reports). */
-export function intake(ws: Workspace, findings: Finding[], rules: Rule[], reports: LoadedReport[]): IntakeResult {
-  const ctx = { ws, findings, active: new Set(rules.map((r) => r.id)) };
+/**
+ * Tie the items of one or more reports to the findings of a scan (items numbered across reports).
+ * `roots`: where the scanned files really are when the workspace is a copy (bulk scans a copy of
+ * the base commit): absolute paths under them are read as paths of the workspace.
+ */
+export function intake(ws: Workspace, findings: Finding[], rules: Rule[], reports: LoadedReport[], roots: string[] = []): IntakeResult {
+  const ctx = { ws, findings, active: new Set(rules.map((r) => r.id)), roots };
   const items: IntakeItem[] = [];
   for (const report of reports) {
     const own = report.audit ? matchAudit(ctx, report.audit) : matchExternal(ctx, report.external ?? []);

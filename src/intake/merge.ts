@@ -77,6 +77,8 @@ export interface MatchContext {
   findings: Finding[];
   /** Rule ids that ran (others cannot have findings). */
   active: Set<string>;
+  /** Where the scanned files really are, when the workspace is a copy. */
+  roots?: string[];
 }
 
 export function matchExternal(ctx: MatchContext, ext: ExternalFinding[]): IntakeItem[] {
@@ -86,7 +88,7 @@ export function matchExternal(ctx: MatchContext, ext: ExternalFinding[]): Intake
     const tool = toolKey(x.tool) ?? (x.tool as ToolKey | undefined);
     const known = lookupExternal((['hadolint', 'trivy', 'checkov', 'kics', 'semgrep'] as string[]).includes(tool ?? '') ? tool : toolOfRuleId(x.ruleId), x.ruleId);
     const item: IntakeItem = { index: i + 1, source, rules: known?.rule ? [known.rule] : [], matches: [], status: 'no-rule' };
-    const where = x.uri ? resolveReported(ws, withBase(x.uri, x.uriBase), { uri: x.isUri, bases: x.bases }) : undefined;
+    const where = x.uri ? resolveReported(ws, withBase(x.uri, x.uriBase), { uri: x.isUri, bases: [...x.bases, ...(ctx.roots ?? [])] }) : undefined;
     if (where?.ok) item.file = where.file;
     if (where && !where.ok && (where.problem === 'outside' || where.problem === 'invalid')) {
       return { ...item, status: 'rejected', reason: where.message };
