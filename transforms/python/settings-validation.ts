@@ -6,7 +6,7 @@ import {
 } from '../../src/project/python-settings.js';
 import { settingsModule, productionGuardFields } from '../../src/codegen/pydantic.js';
 import { extendClass } from '../../src/edit/pysettings.js';
-import { declareEdit, manifestTarget, pydanticSettingsRelease, specFor } from '../../src/project/python-manifest.js';
+import { declareEdit, declaredDependencies, manifestTarget, pydanticSettingsRelease, specFor } from '../../src/project/python-manifest.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -83,7 +83,8 @@ export default defineRule({
             : undefined,
           data: { dir, mode: 'extend' } satisfies Data,
         });
-      } else if (names.length) {
+      } else if (names.length && !declaredDependencies(ws, dir).deps.has('django')) {
+        // (Django projects keep their configuration in settings.py by design: no second settings module.)
         const first = missing[0]!;
         out.push({
           file: first.file,
