@@ -363,6 +363,8 @@ function proxyService(p: Plan, o: Options, name: string): Record<string, YamlVal
   };
   const nets = [...new Set(p.routed.flatMap((a) => a.svc.networks))];
   if (nets.length) svc.networks = nets;
+  // nginx proxying a handful of apps needs little: bounded like every production service.
+  svc.deploy = { resources: { limits: { memory: '256M', cpus: quoted('0.5') } } };
   svc.healthcheck = {
     test: raw('["CMD", "wget", "-q", "--spider", "http://127.0.0.1/healthz"]'),
     interval: '30s',
