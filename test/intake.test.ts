@@ -472,6 +472,20 @@ describe('audit reports', () => {
     });
   }
 
+  it('an item whose Location is outside the repository matches nothing', async () => {
+    const dir = tmpDir();
+    const audit = (loc: string) =>
+      ['# Audit', '## 🔴 CRITICAL', '### 1. Root user', `**Location:** \`${loc}\``, '**Issue:** The container runs as root.'].join('\n');
+    fs.writeFileSync(path.join(dir, 'outside.md'), audit('../../etc/app.conf:1'));
+    fs.writeFileSync(path.join(dir, 'missing.md'), audit('deploy/Dockerfile.prod:3'));
+    fs.writeFileSync(path.join(dir, 'here.md'), audit('services/my worker/Dockerfile:4'));
+    const item = async (f: string) => (await run(WEBAPP, path.join(dir, f))).items[0]!;
+    expect(await item('outside.md')).toMatchObject({ status: 'rejected', matches: [], reason: '../../etc/app.conf: climbs out of the scanned root with "../"; not used' });
+    expect(await item('missing.md')).toMatchObject({ status: 'not-in-repo', matches: [], reason: 'deploy/Dockerfile.prod: not among the scanned files' });
+    expect((await item('here.md')).matches.map((f) => `${f.rule} ${f.file}:${f.line}`)).toEqual(['dockerfile/non-root-user services/my worker/Dockerfile:4']);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('an item naming its place finds nothing elsewhere: a health endpoint is not a compose healthcheck', async () => {
     const root = path.join(FIXTURES, 'projects', 'rag-profile-agent');
     const r = await run(root, path.join(root, 'AUDIT.md'));
@@ -575,5 +589,80 @@ describe('CLI --from', () => {
     const io = capture();
     expect(await runScan(WEBAPP, { format: 'text', from: [report('nope.sarif')] })).toBe(2);
     expect(io.err()).toBe(`shipshape: --from ${report('nope.sarif')}: no such file\n`);
+  });
+});
+
+describe('untrusted input', () => {
+  it('malformed reports never throw anything but a ReportError, and every item is accounted for', async () => {
+    const fc = await import('fast-check');
+    const { readSarif } = await import('../src/intake/sarif.js');
+    const { detectNative, readNative } = await import('../src/intake/native.js');
+    const ws = openWorkspace(WEBAPP);
+    const r = await scan(ws);
+    const ctx = { ws, findings: r.report.findings, active: new Set(r.rules.map((x) => x.id)) };
+    const { matchExternal, matchAudit } = await import('../src/intake/merge.js');
+    const sarifLike = fc.record({
+      version: fc.constantFrom('2.1.0', undefined),
+      runs: fc.array(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.record({
+            tool: fc.oneof(fc.jsonValue(), fc.record({ driver: fc.record({ name: fc.oneof(fc.string(), fc.constantFrom('Trivy', 'KICS')), rules: fc.array(fc.jsonValue()) }) })),
+            originalUriBaseIds: fc.oneof(fc.jsonValue(), fc.dictionary(fc.string(), fc.record({ uri: fc.string(), uriBaseId: fc.string() }))),
+            results: fc.array(
+              fc.oneof(
+                fc.jsonValue(),
+                fc.record({
+                  ruleId: fc.oneof(fc.string(), fc.constantFrom('DL3002', 'DS-0002', 'CKV_DOCKER_2')),
+                  ruleIndex: fc.integer({ min: -2, max: 5 }),
+                  suppressions: fc.array(fc.jsonValue(), { maxLength: 1 }),
+                  locations: fc.array(
+                    fc.record({
+                      physicalLocation: fc.record({
+                        artifactLocation: fc.record({ uri: fc.oneof(fc.string(), fc.constantFrom('../x', '/etc/passwd', 'Dockerfile', 'C:\\a', 'file:///%', '%E0%A4%A')), uriBaseId: fc.string(), index: fc.integer() }),
+                        region: fc.record({ startLine: fc.oneof(fc.integer(), fc.double()), endLine: fc.jsonValue() }),
+                      }),
+                    }),
+                  ),
+                }),
+              ),
+            ),
+          }),
+        ),
+      ),
+    });
+    fc.assert(
+      fc.property(sarifLike, (doc) => {
+        try {
+          const { findings } = readSarif(doc);
+          const items = matchExternal(ctx, findings);
+          expect(items).toHaveLength(findings.length);
+        } catch (e) {
+          if (!(e instanceof ReportError)) throw e;
+        }
+      }),
+      { numRuns: 100 },
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), (doc) => {
+        const format = detectNative(doc);
+        if (format) matchExternal(ctx, readNative(format, doc));
+      }),
+      { numRuns: 150 },
+    );
+    const markdown = fc.array(
+      fc.oneof(
+        fc.string(),
+        fc.constantFrom('## 🔴 CRITICAL', '### 1. Root user', '- **[HIGH] Secrets:** hardcoded password in `docker-compose.yml:3`', '```', '**Fix:**', '**Location:** `../../etc/passwd:1`', 'üî¥', '#### 1.1 CORS', '- **[OK]**'),
+      ),
+      { maxLength: 30 },
+    );
+    fc.assert(
+      fc.property(markdown, (lines) => {
+        const doc = parseAudit(lines.join('\n'));
+        expect(matchAudit(ctx, doc)).toHaveLength(doc.items.length);
+      }),
+      { numRuns: 100 },
+    );
   });
 });

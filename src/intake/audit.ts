@@ -264,8 +264,10 @@ const FILE_NAME =
   /^(?:(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?|[\w.-]+\.(?:Dockerfile|dockerfile)|\.(?:env|gitignore|dockerignore)(?:\.[\w.-]+)?|[\w.-]*[\w-]\.(?:py|pyi|ts|tsx|mts|cts|js|jsx|mjs|cjs|ya?ml|toml|json|txt|conf|cfg|ini|lock|sh|md|sql|html|css|rb|go|java|tf|template))$/;
 const FRAMEWORK = /^(?:next|node|vue|react|nuxt|express|three|chart|d3|angular|ember|backbone)\.js$/i;
 
-function isPathLike(token: string): boolean {
-  if (!token || /\s|:\/\/|[*?{}<>|$"'`[\]]/.test(token) || token.startsWith('-') || token.startsWith('.../')) return false;
+function isPathLike(token: string, spaces = false): boolean {
+  if (!token || (!spaces && /\s/.test(token)) || /:\/\/|[*?{}<>|$"'`[\]]/.test(token) || /^[-\s]/.test(token) || token.startsWith('.../')) return false;
+  // A space inside a folder name (`services/my worker/Dockerfile`), not a command (`python app/main.py`).
+  if (spaces && /\s/.test(token) && /\s/.test(token.split('/')[0]!)) return false;
   if (FRAMEWORK.test(token)) return false;
   const base = token.slice(token.lastIndexOf('/') + 1);
   return FILE_NAME.test(base);
@@ -284,17 +286,19 @@ function parseLines(spec: string): number[] {
 function refsIn(text: string, location: boolean): AuditRef[] {
   const out: AuditRef[] = [];
   const seen = new Set<string>();
-  const add = (path: string, lines: number[], strong: boolean) => {
+  const add = (path: string, lines: number[], strong: boolean, spaces = false) => {
     path = path.replace(/^\.\//, '');
     const key = `${path}\0${lines.join(',')}`;
-    if (seen.has(key) || !isPathLike(path)) return;
+    if (seen.has(key) || !isPathLike(path, spaces)) return;
     seen.add(key);
     out.push({ path, lines, strong });
   };
   const spans = codeSpans(text);
   for (const span of spans) {
-    const m = /^(\S+?):(\d+(?:\s*[-–,]\s*\d+)*)$/.exec(span);
-    if (m) add(m[1]!, parseLines(m[2]!), true);
+    // A code span is one path when it reads as one (`services/my worker/Dockerfile:4`), else a command.
+    const m = /^(.+?):(\d+(?:\s*[-–,]\s*\d+)*)$/.exec(span);
+    if (m && isPathLike(m[1]!, true)) add(m[1]!, parseLines(m[2]!), true, true);
+    else if (isPathLike(span, true)) add(span, [], location, true);
     else for (const w of span.split(/\s+/)) add(w.replace(/[.,;:)]+$/, ''), [], location);
   }
   const bare = text.replace(/`[^`]*`/g, ' ');
@@ -504,10 +508,18 @@ export function matchAuditItem(item: AuditItem, ws: Workspace, findings: Finding
   if (item.positive) return { item, rules: [], matches: [], ...place, status: 'not-a-problem', reason: 'the report lists this as done well' };
 
   const byRule = rulesOfItem(item, known);
+  const rejected = resolved.find((r) => r.rejected);
   if (!byRule.size) {
-    const rejected = resolved.find((r) => r.rejected);
     if (rejected) return { item, rules: [], matches: [], ...place, status: 'rejected', reason: rejected.rejected };
     return { item, rules: [], matches: [], ...place, status: 'no-rule', reason: 'no shipshape rule covers this' };
+  }
+  // The item says where the problem is, and none of those places is a file of the repository.
+  const strongRefs = resolved.filter((r) => r.ref.strong);
+  if (strongRefs.length && !strong.length) {
+    const rules = [...byRule.keys()];
+    if (rejected) return { item, rules, matches: [], ...place, status: 'rejected', reason: rejected.rejected };
+    const names = strongRefs.map((r) => r.ref.path).join(', ');
+    return { item, rules, matches: [], ...place, status: 'not-in-repo', reason: `${names}: not among the scanned files` };
   }
   const matches: Finding[] = [];
   const misses: string[] = [];
@@ -559,10 +571,5 @@ export function matchAuditItem(item: AuditItem, ws: Workspace, findings: Finding
   const found = uniq(matches);
   const rules = [...byRule.keys()];
   if (found.length) return { item, rules, matches: found, ...place, status: 'matched', reason: misses.length ? misses.join('; ') : undefined };
-  const notInRepo = item.refs.find((r) => r.strong) && !strong.length;
-  if (notInRepo) {
-    const r = item.refs.find((x) => x.strong)!;
-    return { item, rules, matches: [], ...place, status: 'not-in-repo', reason: `${r.path} is not among the scanned files; ${misses.join('; ')}` };
-  }
   return { item, rules, matches: [], ...place, status: 'no-finding', reason: misses.join('; ') };
 }

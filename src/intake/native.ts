@@ -20,12 +20,14 @@ export type NativeFormat = 'trivy' | 'checkov' | 'kics' | 'semgrep' | 'hadolint'
 
 export function detectNative(doc: unknown): NativeFormat | undefined {
   const d = obj(doc);
-  if (d && Array.isArray(d.Results) && ('SchemaVersion' in d || 'ArtifactName' in d)) return 'trivy';
+  // Trivy leaves Results out when it found nothing.
+  if (d && ((Array.isArray(d.Results) && ('SchemaVersion' in d || 'ArtifactName' in d)) || ('SchemaVersion' in d && 'ArtifactName' in d))) return 'trivy';
   if (d && Array.isArray(d.queries) && ('kics_version' in d || 'queries_total' in d || 'files_scanned' in d)) return 'kics';
   if (d && Array.isArray(d.results) && d.results.every((r) => obj(r) && 'check_id' in obj(r)!)) return 'semgrep';
+  // One framework's object, or — when nothing was found — only its summary.
   const checkov = (x: unknown) => {
     const o = obj(x);
-    return Boolean(o && typeof o.check_type === 'string' && ('results' in o || 'summary' in o));
+    return Boolean(o && ((typeof o.check_type === 'string' && ('results' in o || 'summary' in o)) || 'checkov_version' in o));
   };
   if (checkov(doc) || (Array.isArray(doc) && doc.length > 0 && doc.every(checkov))) return 'checkov';
   if (Array.isArray(doc) && doc.every((x) => obj(x) && typeof obj(x)!.code === 'string' && 'file' in obj(x)!)) return 'hadolint';
