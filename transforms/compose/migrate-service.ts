@@ -10,7 +10,7 @@ import { defineRule } from '../../src/rule.js';
 import { isDevCompose } from '../../src/project/migrations.js';
 import type { FileEdit, FindingInput, RuleContext } from '../../src/types.js';
 import { compose, composeFiles, dependsOnEdits, roleOf, type ComposeFile, type ComposeService, type Located } from '../../src/project/compose.js';
-import { blockItemEnd, flow, inlineText, mapColumn, replaceScalar, replaceValueInline, styleOf, YamlEditError } from '../../src/edit/yaml.js';
+import { blockItemEnd, flow, inlineText, mapColumn, renderPair, replaceScalar, replaceValueInline, styleOf, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
 import { dockerfile, type DInstruction, type DStage, type DockerfileModel } from '../../src/parsers/dockerfile.js';
 import {
   chainMigrations,
@@ -575,6 +575,13 @@ function migrateServiceEdits(cf: ComposeFile, app: ComposeService, name: string,
       lines.push(`${ind}${unit}${unit}${db.name}:`);
       lines.push(`${ind}${unit}${unit}${unit}condition: ${db.healthcheck ? 'service_healthy' : 'service_started'}`);
     }
+  }
+  // The app's resource limits (same image, same code): a one-shot job is limited like the service.
+  const limits = (app.value as { deploy?: { resources?: { limits?: Record<string, unknown> } } }).deploy?.resources?.limits;
+  if (limits && typeof limits === 'object' && Object.keys(limits).length) {
+    const l: Record<string, YamlValue> = {};
+    for (const [k, v] of Object.entries(limits)) if (typeof v === 'string' || typeof v === 'number') l[k] = v;
+    if (Object.keys(l).length) lines.push(renderPair('deploy', { resources: { limits: l } }, `${ind}${unit}`, style).replace(/\n$/, ''));
   }
   field('restart', inlineText('no', style));
   const appIdx = servicesMap.items.indexOf(app.pair as never);
