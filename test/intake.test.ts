@@ -301,12 +301,9 @@ describe('merging', () => {
     expect(root).toHaveLength(1);
     expect(root[0]).toMatchObject({ status: 'fixable', safety: 'review', fix: 'Run the container as a non-root user', line: 1 });
     expect(root[0]!.sources).toEqual([
-      { tool: 'trivy', ruleId: 'DS002', uri: 'Dockerfile', line: 1, title: "Image user should not be &#39;root&#39;", severity: 'error', item: 1 },
+      { tool: 'trivy', ruleId: 'DS002', uri: 'Dockerfile', line: 1, title: "Image user should not be 'root'", severity: 'error', item: 1 },
       { tool: 'checkov', ruleId: 'CKV_DOCKER_3', uri: 'Dockerfile', line: 1, title: 'Ensure that a user for the container has been created', severity: 'error', item: 6 },
-      {
-        tool: 'semgrep', ruleId: 'dockerfile.security.missing-user.missing-user', uri: 'Dockerfile', line: 9,
-        title: 'Semgrep Finding: dockerfile.security.missing-user.missing-user', item: 9,
-      },
+      { tool: 'semgrep', ruleId: 'dockerfile.security.missing-user.missing-user', uri: 'Dockerfile', line: 9, item: 9 },
       { tool: 'shipshape', ruleId: 'dockerfile/non-root-user', uri: 'Dockerfile', line: 1 },
     ]);
   });

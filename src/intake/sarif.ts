@@ -40,8 +40,20 @@ function ruleIdOf(run: Json, result: Json): { id?: string; title?: string } {
   const byIndex = index !== undefined && index >= 0 ? obj(rules[index]) : undefined;
   const id = str(result.ruleId) ?? str(ref?.id) ?? str(byIndex?.id);
   const desc = byIndex ?? (id ? (rules.map(obj).find((r) => r?.id === id) as Json | undefined) : undefined);
-  const title = str(obj(desc?.shortDescription)?.text) ?? str(desc?.name);
+  let title = str(obj(desc?.shortDescription)?.text) ?? str(desc?.name);
+  // Trivy HTML-escapes its titles; Semgrep's only repeats the id ("Semgrep Finding: <id>").
+  if (title) title = unescapeHtml(title);
+  if (title && id && (title === id || title.endsWith(': ' + id))) title = undefined;
   return { id, title };
+}
+
+function unescapeHtml(s: string): string {
+  return s.replace(/&(#\d+|#x[0-9a-f]+|quot|amp|lt|gt|apos);/gi, (m, e: string) => {
+    const named: Record<string, string> = { quot: '"', amp: '&', lt: '<', gt: '>', apos: "'" };
+    if (e[0] !== '#') return named[e.toLowerCase()] ?? m;
+    const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+    return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : m;
+  });
 }
 
 function isFinding(result: Json): boolean {
