@@ -1,6 +1,6 @@
 import { newSession, planFixes, type RunOptions } from '../api.js';
 import type { Outcome, Preview } from '../engine/session.js';
-import { fileChanges, writeChanges, type WriteResult } from '../io/write.js';
+import { changedOnDisk, fileChanges, writeChanges, type WriteResult } from '../io/write.js';
 import { ruleById } from '../registry.js';
 import { c } from '../render/color.js';
 import { colorPatch, diffStat, unifiedPatch } from '../render/diff.js';
@@ -31,7 +31,7 @@ export function runFix(path: string, flags: FixFlags): Promise<number> {
     if (flags.tls) (o.ruleOptions ??= {})['compose/reverse-proxy'] = { ...(o.ruleOptions?.['compose/reverse-proxy'] ?? {}), tls: true };
     const from = flags.from?.length ? (await import('../intake/cli.js')).readReports(flags.from) : undefined;
     const { ws } = open(path, o);
-    if (interactive) return interactiveFix(ws, o, from);
+    if (interactive) return interactiveFix(ws, o, from, () => open(path, o).ws);
     // With --from, exactly the findings the report's items match are fixed; what they became goes to stderr.
     const fromPlan = from ? await (await import('../intake/index.js')).planFromReport(ws, o, from) : undefined;
     if (fromPlan) err((await import('../intake/render.js')).renderIntakeText(fromPlan.intake, fromPlan.session.rules).trimEnd());
@@ -79,8 +79,13 @@ function reportWrite(res: WriteResult): void {
 
 type Answer = 'apply' | 'skip' | 'all' | 'skip-rule' | 'quit';
 
-async function interactiveFix(ws: Workspace, o: RunOptions, from?: LoadedReport[]): Promise<number> {
-  const { expand } = await import('@inquirer/prompts');
+/**
+ * The interactive review. `reopen` gives a fresh workspace (read from disk again): when a file the
+ * accepted fixes change was edited on disk meanwhile, nothing is written and the user may re-plan,
+ * i.e. review again against the new contents.
+ */
+async function interactiveFix(ws: Workspace, o: RunOptions, from: LoadedReport[] | undefined, reopen: () => Workspace): Promise<number> {
+  const { expand, confirm } = await import('@inquirer/prompts');
   const session = newSession(ws, o);
   let scanned = await session.scan();
   if (from) {
@@ -144,6 +149,23 @@ async function interactiveFix(ws: Workspace, o: RunOptions, from?: LoadedReport[
   if (changes.length === 0) {
     process.stdout.write('No fixes accepted; nothing written.\n');
     return 0;
+  }
+  const stale = changedOnDisk(ws, { followSymlinks: o.followSymlinks });
+  if (stale.length) {
+    for (const s of stale) process.stdout.write(`${c.yellow('changed on disk')} ${s.file}: ${s.reason}; not overwritten\n`);
+    let replan: boolean;
+    try {
+      replan = await confirm({ message: 'Re-plan with the new contents?', default: true });
+    } catch {
+      process.stdout.write('\nAborted: nothing was written.\n');
+      return 130;
+    }
+    if (!replan) {
+      process.stdout.write('Nothing was written.\n');
+      return 1;
+    }
+    process.stdout.write('Re-planning with the new contents.\n');
+    return interactiveFix(reopen(), o, from, reopen);
   }
   const res = writeChanges(ws, { followSymlinks: o.followSymlinks });
   for (const s of res.skipped) process.stdout.write(`${c.yellow('not written')} ${s.file}: ${s.reason}\n`);

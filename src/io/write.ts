@@ -26,6 +26,39 @@ export function fileChanges(ws: Workspace): FileChange[] {
   }));
 }
 
+/**
+ * Changed files whose disk contents no longer match what was read (or, for files to create, that
+ * now exist): writing would overwrite someone's edit. The interactive review checks this before
+ * writing, to offer a re-plan; writeChanges checks it again per file.
+ */
+export function changedOnDisk(ws: Workspace, opts: { followSymlinks?: boolean } = {}): { file: string; reason: string }[] {
+  const out: { file: string; reason: string }[] = [];
+  for (const rec of ws.changedFiles()) {
+    if (!rec.abs) continue;
+    if (rec.symlink && !opts.followSymlinks) continue; // not written anyway
+    let target = rec.abs;
+    try {
+      if (rec.symlink) target = fs.realpathSync(rec.abs);
+    } catch {
+      out.push({ file: rec.path, reason: 'its symbolic link no longer resolves' });
+      continue;
+    }
+    if (rec.created) {
+      if (fs.existsSync(target)) out.push({ file: rec.path, reason: 'was created on disk since the scan' });
+      continue;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(target);
+    } catch {
+      out.push({ file: rec.path, reason: 'can no longer be read' });
+      continue;
+    }
+    if (sha256(bytes) !== rec.diskHash) out.push({ file: rec.path, reason: 'changed on disk since it was read' });
+  }
+  return out;
+}
+
 interface Staged {
   rec: FileRecord;
   target: string;
