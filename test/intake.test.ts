@@ -384,6 +384,34 @@ describe('audit reports', () => {
     ]);
   });
 
+  it('reads the plain "Finding N / Severity / File" style too', async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(
+      path.join(dir, 'report.md'),
+      [
+        '# Security review',
+        '## Finding 1: Container runs as root',
+        'Severity: High',
+        'File: services/my worker/Dockerfile (line 4)',
+        '',
+        'The worker switches back to root before starting.',
+        '## Finding 2: CORS',
+        'Severity: Medium',
+        'Affected files: app/main.py',
+        '```',
+        '    allow_origins=["*"],',
+        '```',
+      ].join('\n'),
+    );
+    const r = await run(WEBAPP, path.join(dir, 'report.md'));
+    expect(itemLines(r)).toEqual([
+      '1 matched audit Finding 1: Container runs as root → dockerfile/non-root-user services/my worker/Dockerfile:4',
+      '2 matched audit Finding 2: CORS → python/cors-wildcard app/main.py:8',
+    ]);
+    expect(r.items.map((i) => i.source.severity)).toEqual(['high', 'medium']);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   // Every item the seed projects' transforms cover, matched to the right rule and place.
   const SEEDS: Record<string, { matched: Record<string, string[]>; fine?: string[] }> = {
     'nuzantara-backend-rag': {

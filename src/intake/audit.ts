@@ -116,8 +116,10 @@ const FIX_LABELS = new Set([
 const ISSUE_LABELS = new Set([
   'issue', 'issues', 'problem', 'problems', 'the problem', 'risk', 'risks', 'impact', 'location', 'locations', 'current state',
   'current implementation', 'current issues', 'current setup', 'observation', 'concern', 'example issue', 'missing', 'suggestion',
-  'finding', 'details', 'evidence', 'root cause', 'the root cause', 'production impact',
+  'finding', 'details', 'evidence', 'root cause', 'the root cause', 'production impact', 'severity', 'description', 'category',
+  'file', 'files', 'affected file', 'affected files', 'path', 'where', 'line', 'lines',
 ]);
+const LOCATION_LABELS = new Set(['location', 'locations', 'file', 'files', 'affected file', 'affected files', 'path', 'where']);
 
 const TAG_SEVERITY: [RegExp, AuditSeverity | 'ok'][] = [
   [/^(?:critical|blocker|severe)$/i, 'critical'],
@@ -152,7 +154,7 @@ function headingWords(title: string): string {
   return title.replace(/[^\p{L}\p{N}\s&/().,:'"`_-]/gu, ' ').replace(/\s+/g, ' ').trim();
 }
 
-const NUMBERED = /^(?:\d+(?:\.\d+)*[.)]?|[A-Z][.)])\s+\S/;
+const NUMBERED = /^(?:\d+(?:\.\d+)*[.)]?|[A-Z][.)])\s+\S|^(?:finding|issue|problem|risk|vulnerability)\s*#?\s*\d+\b/i;
 const LABEL = /^(?:\*\*|__|\*|_)?([A-Za-z][A-Za-z /&-]{0,40}?)(?:\*\*|__|\*|_)?\s*:\s*(?:\*\*|__|\*|_)?\s*(.*)$/;
 const LIST = /^(\s*)(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?/;
 const FENCE = /^\s*(```|~~~)/;
@@ -206,6 +208,7 @@ function readBody(body: { text: string; line: number }[], startFix = false) {
   let location = false;
   let block: string[] | null = null;
   let blockFix = false;
+  let severity: AuditSeverity | 'ok' | undefined;
   for (const { text } of body) {
     if (FENCE.test(text)) {
       if (block) {
@@ -238,8 +241,9 @@ function readBody(body: { text: string; line: number }[], startFix = false) {
         rest = label[2]!;
       } else if (ISSUE_LABELS.has(name)) {
         fix = false;
-        location = name === 'location' || name === 'locations';
+        location = LOCATION_LABELS.has(name);
         rest = label[2]!;
+        if (name === 'severity') severity ??= tagSeverity(stripEmphasis(rest).replace(/[^A-Za-z]/g, ''));
       }
     } else if (!listed) location = false;
     const boldLead = /^\s*(?:\*\*|__)(.+?)(?:\*\*|__)/.exec(rest);
@@ -250,7 +254,7 @@ function readBody(body: { text: string; line: number }[], startFix = false) {
     refLines.push({ text: rest, location, fix });
   }
   if (block && !blockFix) quotes.push(...block);
-  return { segments, quotes: quotes.map((q) => q.trim()).filter(isQuotable), refLines };
+  return { segments, quotes: quotes.map((q) => q.trim()).filter(isQuotable), refLines, severity };
 }
 
 function isQuotable(q: string): boolean {
@@ -302,6 +306,12 @@ function refsIn(text: string, location: boolean): AuditRef[] {
     else for (const w of span.split(/\s+/)) add(w.replace(/[.,;:)]+$/, ''), [], location);
   }
   const bare = text.replace(/`[^`]*`/g, ' ');
+  if (location) {
+    // "File: services/my worker/Dockerfile (line 4)": the whole phrase may be one path with spaces.
+    const whole = stripEmphasis(bare).replace(/\s*(?:\(.*\)|,.*|\blines?\b.*)$/i, '').trim();
+    const m = /^(.+?)(?::(\d+(?:[-–]\d+)?))?$/.exec(whole);
+    if (m && /\s/.test(m[1]!)) add(m[1]!, m[2] ? parseLines(m[2]) : [], true, true);
+  }
   for (const raw of bare.split(/[\s(),;"'*]+/)) {
     const w = raw.replace(/[.,;:]+$/, '');
     const m = /^(\S+?):(\d+(?:[-–]\d+)?)$/.exec(w);
@@ -355,7 +365,7 @@ export function parseAudit(text: string): AuditDoc {
     if (bullets.length) {
       for (const b of bullets) {
         const body = readBody(b.body);
-        const sev = tagSeverity(b.tag) ?? sectionSeverity(s);
+        const sev = tagSeverity(b.tag) ?? body.severity ?? sectionSeverity(s);
         const first: AuditSegment = {
           plain: stripEmphasis(b.title).replace(/`([^`]*)`/g, '$1'),
           code: codeSpans(b.title),
@@ -379,7 +389,7 @@ export function parseAudit(text: string): AuditDoc {
     if (s.children.length) return;
     const body = readBody(s.body);
     const words = headingWords(s.title);
-    const sev = sectionSeverity(s);
+    const sev = body.severity ?? sectionSeverity(s);
     const labelled = s.body.some((l) => {
       const m = LABEL.exec((LIST.exec(l.text) ? l.text.replace(LIST, '') : l.text).trim());
       return Boolean(m && ISSUE_LABELS.has(m[1]!.trim().toLowerCase()));
