@@ -23,8 +23,10 @@ import {
   hasBinary,
   modesOf,
   projectNames,
+  pool,
   requireBuiltCli,
   runCli,
+  runCliAsync,
   runCliMany,
   snapshot,
   type CliResult,
@@ -292,8 +294,10 @@ describe('CLI basics', () => {
     for (const r of json) expect(text.stdout).toContain(r.title);
   });
 
-  it('explain documents every rule; an unknown rule exits 2', async () => {
-    const json = JSON.parse(runCli(['rules', '--json']).stdout) as { id: string; title: string }[];
+  it('explain documents a rule of every area; an unknown rule exits 2', async () => {
+    const all = JSON.parse(runCli(['rules', '--json']).stdout) as { id: string; title: string }[];
+    // One rule per area (the registry test checks every rule's docs; this checks the command).
+    const json = all.filter((r, i) => all.findIndex((x) => x.id.split('/')[0] === r.id.split('/')[0]) === i);
     const results = await runCliMany(json.map((r) => ['explain', r.id]));
     for (const [i, r] of json.entries()) {
       const e = results[i]!;
@@ -309,7 +313,7 @@ describe('CLI basics', () => {
     expect(bad.stdout).toBe('');
   });
 
-  it('colour: on with FORCE_COLOR, off with NO_COLOR or --no-color', () => {
+  it('colour: on with FORCE_COLOR, off with NO_COLOR or --no-color', async () => {
     const dir = copyProject('demo');
     // A few fast rules are enough to get findings and a patch (colour is the CLI's business, not the rules').
     const sel = ['--only', 'nginx,compose/hardcoded-secret'];
@@ -327,8 +331,9 @@ describe('CLI basics', () => {
       [['rules'], { FORCE_COLOR: '1', NO_COLOR: '1' }],
       [['explain', ruleIds[0]!], { FORCE_COLOR: '1', NO_COLOR: '1' }],
     ];
-    for (const [args, env] of variants) {
-      const r = runCli(args, { env });
+    const results = await runCliMany(variants.map(([args, env]) => ({ args, opts: { env } })));
+    for (const [i, [args, env]] of variants.entries()) {
+      const r = results[i]!;
       expect([0, 1], describeRun(args, r)).toContain(r.code);
       expect(hasAnsi(r.stdout + r.stderr), `${JSON.stringify(env)} shipshape ${args.join(' ')}`).toBe(false);
       expect(stripped(r.stdout)).toBe(r.stdout);
@@ -415,22 +420,30 @@ interface ProjectRun {
 }
 
 const runs = new Map<string, ProjectRun>();
+const prepareErrors = new Map<string, Error>();
 
-function projectRun(name: string): ProjectRun {
-  const cached = runs.get(name);
-  if (cached) return cached;
+/** Scan, dry-run and fix a fresh copy of a project (each run on its own copy). */
+async function prepareRun(name: string): Promise<ProjectRun> {
   const dryDir = copyProject(name);
-  const original = snapshot(dryDir);
-  const { r, report } = scanJson(dryDir);
-  const dry = runCli(['fix', '--dry-run', '--all', dryDir]);
   const fixDir = copyProject(name);
-  const fix = runCli(['fix', '--yes', '--all', fixDir]);
+  const original = snapshot(dryDir);
+  const [scan, dry, fix] = await Promise.all([
+    runCliAsync(['scan', '--format', 'json', dryDir]),
+    runCliAsync(['fix', '--dry-run', '--all', dryDir]),
+    runCliAsync(['fix', '--yes', '--all', fixDir]),
+  ]);
+  let report: JsonReport;
+  try {
+    report = JSON.parse(scan.stdout) as JsonReport;
+  } catch (e) {
+    throw new Error(`scan --format json printed invalid JSON (${(e as Error).message})\n${describeRun(['scan', '--format', 'json', dryDir], scan)}`);
+  }
   const fixed = snapshot(fixDir);
-  const run: ProjectRun = {
+  return {
     name,
     original,
     scan: report,
-    scanCode: r.code,
+    scanCode: scan.code,
     dryDir,
     dry,
     fixDir,
@@ -438,7 +451,22 @@ function projectRun(name: string): ProjectRun {
     fixed,
     changed: changedPaths(original, fixed).filter((p) => fixed.get(p)?.kind !== 'dir'),
   };
-  runs.set(name, run);
+}
+
+// The projects are scanned and fixed side by side once, up front; the tests below read the results.
+beforeAll(async () => {
+  await pool(PROJECTS, 2, async (name) => {
+    try {
+      runs.set(name, await prepareRun(name));
+    } catch (e) {
+      prepareErrors.set(name, e as Error);
+    }
+  });
+}, 600_000);
+
+function projectRun(name: string): ProjectRun {
+  const run = runs.get(name);
+  if (!run) throw prepareErrors.get(name) ?? new Error(`project ${name} was not prepared`);
   return run;
 }
 
@@ -563,8 +591,10 @@ describe('rule selection', () => {
   it('--only <area> reports and fixes only that area; --skip <area> the rest', () => {
     const dir = copyProject('demo');
     const all = scanJson(dir).report.findings;
-    const areas = [...new Set(all.map((f) => f.rule.split('/')[0]!))].sort();
-    expect(areas.length, 'the demo project has findings in several areas').toBeGreaterThan(1);
+    const present = [...new Set(all.map((f) => f.rule.split('/')[0]!))].sort();
+    expect(present.length, 'the demo project has findings in several areas').toBeGreaterThan(1);
+    const areas = present.filter((a) => ['dockerfile', 'compose', 'nginx'].includes(a));
+    expect(areas.length).toBeGreaterThan(0);
     for (const area of areas) {
       const only = scanJson(dir, ['--only', area]).report.findings;
       const skip = scanJson(dir, ['--skip', area]).report.findings;
@@ -761,9 +791,14 @@ const noLiteral = (file: string, ...needles: string[]) => (t: Record<string, str
   for (const n of needles) expect(t[file], `${file} still contains ${n}`).not.toContain(n);
 };
 
+/** The final stage of a Dockerfile (from its last FROM). */
+function finalStage(text: string): string {
+  const starts = [...text.matchAll(/^FROM\s/gm)].map((m) => m.index!);
+  return text.slice(starts.length ? starts[starts.length - 1]! : 0);
+}
+
 const finalStageUser = (file: string) => (t: Record<string, string>) => {
-  const text = t[file]!;
-  const last = text.slice(text.lastIndexOf('\nFROM '));
+  const last = finalStage(t[file]!);
   const users = [...last.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]!);
   expect(users.length, `${file}: the final stage has a USER`).toBeGreaterThan(0);
   expect(['root', '0', '0:0'], `${file}: final USER`).not.toContain(users[users.length - 1]);
@@ -772,7 +807,7 @@ const finalStageUser = (file: string) => (t: Record<string, string>) => {
 const multiStage = (file: string, toolchain: string[]) => (t: Record<string, string>) => {
   const text = t[file]!;
   expect((text.match(/^FROM /gm) ?? []).length, `${file}: stages`).toBeGreaterThanOrEqual(2);
-  const last = text.slice(text.lastIndexOf('\nFROM '));
+  const last = finalStage(text);
   for (const p of toolchain) expect(last, `${file}: final stage installs ${p}`).not.toMatch(new RegExp(`\\b${p}\\b`));
 };
 
@@ -786,7 +821,7 @@ const EXPECT: Record<string, Expectation[]> = {
     { rule: 'compose/dev-reload', file: 'docker-compose.yml', fixed: noLiteral('docker-compose.yml', '--reload', './app:/app/app') },
     { rule: 'compose/healthcheck', file: 'docker-compose.yml', fixed: (t) => expect(t['docker-compose.yml']).toContain('pg_isready') },
     { rule: 'nginx/websocket-upgrade', file: 'nginx/default.conf', fixed: (t) => expect(t['nginx/default.conf']).toContain('proxy_http_version 1.1;') },
-    { rule: 'repo/dockerignore', file: ['Dockerfile', 'docker-compose.yml'], fixed: (t) => expect(t['.dockerignore']).toMatch(/^\.env/m) },
+    { rule: 'repo/dockerignore', file: ['Dockerfile', 'docker-compose.yml'], fixed: (t) => expect(t['.dockerignore']).toMatch(/^(\*\*\/)?\.env$/m) },
     { rule: 'repo/env-not-ignored', file: ['.env', '.gitignore'], fixed: (t) => expect(t['.gitignore']).toMatch(/^\.env$/m) },
   ],
   'nuzantara-backend-rag': [
@@ -818,7 +853,7 @@ const EXPECT: Record<string, Expectation[]> = {
     { rule: 'compose/resource-limits', file: 'docker-compose.yml', fixed: (t) => expect(t['docker-compose.yml']).toContain('limits:') },
     { rule: 'compose/db-port-exposed', file: 'docker-compose.yml', fixed: noLiteral('docker-compose.yml', '- "5432:5432"', '- "6379:6379"') },
     { rule: 'repo/env-not-ignored', file: ['.env', '.gitignore'], fixed: (t) => expect(t['.gitignore']).toMatch(/^\.env$/m) },
-    { rule: 'repo/dockerignore', file: ['Dockerfile.app', 'docker-compose.yml'], fixed: (t) => expect(t['.dockerignore']).toMatch(/^\.env/m) },
+    { rule: 'repo/dockerignore', file: ['Dockerfile.app', 'docker-compose.yml'], fixed: (t) => expect(t['.dockerignore']).toMatch(/^(\*\*\/)?\.env$/m) },
     { rule: 'dockerfile/non-root-user', file: 'Dockerfile.app', fixed: finalStageUser('Dockerfile.app') },
     { rule: 'dockerfile/multi-stage-build', file: 'Dockerfile.app', fixed: multiStage('Dockerfile.app', ['gcc', 'libpq-dev']) },
     { rule: 'python/cors-wildcard', file: 'app/main.py', fixed: noLiteral('app/main.py', 'allow_origins=["*"]') },

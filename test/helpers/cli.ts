@@ -51,6 +51,20 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
   return env;
 }
 
+/** Run a function over items, at most `width` at a time; results in input order. */
+export async function pool<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return out;
+}
+
 /** Run `node <cli> ...args` to completion; stdin is a pipe (so: not interactive). */
 export function runCli(args: string[], opts: RunOpts = {}): CliResult {
   requireBuiltCli();
@@ -59,7 +73,7 @@ export function runCli(args: string[], opts: RunOpts = {}): CliResult {
     env: cliEnv(opts.env),
     input: opts.input ?? '',
     encoding: 'utf8',
-    timeout: opts.timeoutMs ?? 120_000,
+    timeout: opts.timeoutMs ?? 300_000,
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.error) throw r.error;
@@ -75,7 +89,7 @@ export function runCliAsync(args: string[], opts: RunOpts = {}): Promise<CliResu
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -85,14 +99,15 @@ export function runCliAsync(args: string[], opts: RunOpts = {}): Promise<CliResu
   });
 }
 
-/** Run many invocations, at most `width` at a time; results in input order. */
-export async function runCliMany(list: string[][], width = 3, opts: RunOpts = {}): Promise<CliResult[]> {
+/** Run many invocations (args, or args with their own options), at most `width` at a time; results in input order. */
+export async function runCliMany(list: (string[] | { args: string[]; opts?: RunOpts })[], width = 3, opts: RunOpts = {}): Promise<CliResult[]> {
   const out: CliResult[] = new Array(list.length);
   let next = 0;
   const worker = async () => {
     while (next < list.length) {
       const i = next++;
-      out[i] = await runCliAsync(list[i]!, opts);
+      const item = list[i]!;
+      out[i] = Array.isArray(item) ? await runCliAsync(item, opts) : await runCliAsync(item.args, { ...opts, ...item.opts });
     }
   };
   await Promise.all(Array.from({ length: Math.min(width, list.length) }, worker));
