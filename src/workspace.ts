@@ -72,6 +72,8 @@ export class Workspace {
   private parses = new Map<string, Map<string, unknown>>();
   private errorList: ParseError[] = [];
   private errorKeys = new Set<string>();
+  /** Path indexes derived from records; dropped whenever a file is created or removed. */
+  private index: { sorted: Map<string, string[]>; byDir?: Map<string, string[]>; memo: Map<string, unknown> } = { sorted: new Map(), memo: new Map() };
   /** Files that could not be read or parsed. */
   private bad = new Set<string>();
   readonly maxFileBytes: number;
@@ -154,18 +156,100 @@ export class Workspace {
 
   /** All known files (relative POSIX paths), sorted; optionally of one kind. */
   files(kind?: FileKind): string[] {
-    const out: string[] = [];
-    for (const r of this.records.values()) if (!kind || r.kind === kind) out.push(r.path);
-    return out.sort();
+    return this.sorted(kind).slice();
+  }
+
+  /**
+   * The sorted path list (of one kind), built once and kept until a file is created or dropped:
+   * rules ask for it many times, and sorting tens of thousands of paths each time is what made
+   * big repositories slow. Callers get copies (files()) or read it without keeping it.
+   */
+  private sorted(kind?: FileKind): readonly string[] {
+    const key = kind ?? '';
+    let list = this.index.sorted.get(key);
+    if (!list) {
+      if (kind) {
+        list = this.sorted().filter((f) => this.records.get(f)!.kind === kind);
+      } else {
+        list = [...this.records.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      }
+      this.index.sorted.set(key, list);
+    }
+    return list;
+  }
+
+  /** Files directly in a directory ('' for the root), sorted: those whose dirname is exactly dir. */
+  filesIn(dir: string): readonly string[] {
+    let byDir = this.index.byDir;
+    if (!byDir) {
+      byDir = new Map();
+      for (const f of this.sorted()) {
+        const i = f.lastIndexOf('/');
+        const d = i === -1 ? '' : f.slice(0, i);
+        let list = byDir.get(d);
+        if (!list) byDir.set(d, (list = []));
+        list.push(f);
+      }
+      this.index.byDir = byDir;
+    }
+    return byDir.get(dir) ?? EMPTY;
+  }
+
+  /**
+   * Files under a directory, sorted: all for '', else those starting with `dir/`. A binary search
+   * on the sorted list instead of a scan of every file.
+   */
+  filesUnder(dir: string): readonly string[] {
+    const all = this.sorted();
+    if (dir === '') return all;
+    const prefix = dir + '/';
+    // Paths starting with the prefix are contiguous in the sorted list, from where it would sort.
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (all[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    let end = lo;
+    while (end < all.length && all[end]!.startsWith(prefix)) end++;
+    return all.slice(lo, end);
+  }
+
+  /**
+   * A value computed from the set of paths alone (not from any text), kept until a file is created
+   * or removed: e.g. which directory is a project's root.
+   */
+  pathMemo<T>(key: string, compute: () => T): T {
+    const m = this.index.memo;
+    if (m.has(key)) return m.get(key) as T;
+    const v = compute();
+    m.set(key, v);
+    return v;
   }
 
   has(kind: FileKind): boolean {
-    for (const r of this.records.values()) if (r.kind === kind) return true;
-    return false;
+    return this.sorted(kind).length > 0;
   }
 
   exists(file: string): boolean {
     return this.records.has(normalize(file));
+  }
+
+  /**
+   * Whether something exists at this path on disk although the workspace does not list it (it is
+   * ignored, or lies in a directory never entered): a fix must not create a file there.
+   */
+  existsOnDisk(file: string): boolean {
+    const f = normalize(file);
+    if (this.records.has(f)) return true;
+    if (this.root.startsWith('/virtual')) return false;
+    try {
+      fs.lstatSync(path.join(this.root, ...f.split('/')));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   kindOf(file: string): FileKind | undefined {
@@ -174,7 +258,7 @@ export class Workspace {
 
   /** Files whose path matches a predicate (e.g. basename tests), sorted. */
   find(pred: (file: string) => boolean): string[] {
-    return this.files().filter(pred);
+    return this.sorted().filter(pred);
   }
 
   record(file: string): FileRecord | undefined {
@@ -337,6 +421,11 @@ export class Workspace {
       format: { bom: false, crlf: false, mode: 0o644 },
     });
     this.parses.delete(f);
+    this.reindex();
+  }
+
+  private reindex(): void {
+    this.index = { sorted: new Map(), memo: new Map() };
   }
 
   /** Files whose text differs from what was read (or that were created), sorted. */
@@ -359,7 +448,10 @@ export class Workspace {
     for (const [p, r] of [...this.records]) {
       const s = snap.get(p);
       if (!s) {
-        if (r.created) this.records.delete(p);
+        if (r.created) {
+          this.records.delete(p);
+          this.reindex();
+        }
         continue;
       }
       if (r.text !== s.text) {
@@ -404,6 +496,8 @@ function safeRead(p: string): string {
     return '';
   }
 }
+
+const EMPTY: readonly string[] = Object.freeze([]);
 
 export function normalize(file: string): string {
   return file.replace(/\\/g, '/').replace(/^\.\//, '');

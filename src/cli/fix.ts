@@ -43,6 +43,13 @@ export function runFix(path: string, flags: FixFlags): Promise<number> {
       writeOut(flags.output, patch);
       if (flags.output || !patch) err(summary(plan.outcomes, plan.findings, Boolean(flags.all)));
     } else {
+      // All or nothing: when a file to write was edited on disk since it was read, write none.
+      const stale = changedOnDisk(ws, { followSymlinks: o.followSymlinks });
+      if (stale.length) {
+        for (const s of stale) err(`shipshape: ${s.file}: ${s.reason}; not overwritten`);
+        err('shipshape: nothing was written; run again to re-plan with the new contents.');
+        return 1;
+      }
       const res = writeChanges(ws, { followSymlinks: o.followSymlinks });
       reportWrite(res);
       err(summary(plan.outcomes, plan.findings, Boolean(flags.all)));

@@ -110,9 +110,13 @@ export class FixSession {
     for (const e of edits) {
       if (isCreate(e)) {
         if (this.ws.exists(e.file)) throw new EditError(`would create ${e.file}, which exists`);
+        if (this.ws.existsOnDisk(e.file)) throw new EditError(`would create ${e.file}, which exists on disk but was not scanned (ignored); not overwritten`);
         if (created.has(e.file)) throw new EditError(`creates ${e.file} twice`);
         created.set(e.file, e.create);
       } else {
+        if (this.ws.record(e.file)?.symlink && !this.ws.followSymlinks) {
+          throw new EditError(`${e.file} is a symbolic link; not edited (use --follow-symlinks to edit its target)`);
+        }
         const list = byFile.get(e.file) ?? [];
         list.push(e);
         byFile.set(e.file, list);
