@@ -24,7 +24,7 @@ class Pty {
     if (!fs.existsSync(CLI)) throw new Error(`${CLI} does not exist: run \`npm run build\` first (\`npm test\` does it)`);
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     const cmd = `stty cols 200 rows 60 2>/dev/null; exec ${[process.execPath, CLI, ...args].map(quote).join(' ')}`;
-    const env = { ...process.env, TERM: 'xterm-256color', NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', NO_COLOR: '1' };
     delete env.FORCE_COLOR;
     delete env.SHIPSHAPE_FAULT;
     this.proc = spawn('script', ['-qfec', cmd, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
