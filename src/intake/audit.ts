@@ -451,11 +451,12 @@ function tagBullets(body: { text: string; line: number }[]) {
 export function findQuote(text: string, quote: string): number[] {
   const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
   const parts = norm(quote).split(/\s*(?:\.\.\.|…)\s*/).filter(Boolean);
-  if (!parts.length) return [];
+  // Bounded work on untrusted input: a few fragments, lines of ordinary length.
+  if (!parts.length || parts.length > 4 || quote.length > 400) return [];
   const re = new RegExp(parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*?'));
   const out: number[] = [];
   text.split('\n').forEach((l, i) => {
-    if (re.test(norm(l))) out.push(i + 1);
+    if (l.length <= 2000 && re.test(norm(l))) out.push(i + 1);
   });
   return out;
 }
