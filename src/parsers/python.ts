@@ -90,19 +90,15 @@ function indentationError(root: TSNode, text: string): { message: string; line: 
     }
     return undefined;
   };
-  const stack: TSNode[] = [root];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (n.type === 'module' || n.type === 'block') {
-      const e = visit(n, n.type === 'module' ? 0 : undefined);
-      if (e) return e;
-    }
-    for (let i = n.namedChildCount - 1; i >= 0; i--) {
-      const c = n.namedChild(i);
-      if (c) stack.push(c);
-    }
+  const top = visit(root, 0);
+  if (top) return top;
+  // One query for every block (walking all nodes through the wasm boundary is much slower).
+  let first: { message: string; line: number } | undefined;
+  for (const b of root.descendantsOfType('block')) {
+    const e = b && visit(b, undefined);
+    if (e && (!first || e.line < first.line)) first = e;
   }
-  return undefined;
+  return first;
 }
 
 export const pythonParser: AsyncParser<PythonModel> = {
