@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { openWorkspace, planFixes, scan } from '../src/api.js';
 import { ruleById } from '../src/registry.js';
 import { Workspace } from '../src/workspace.js';
@@ -252,6 +253,8 @@ describe('project knowledge', () => {
     expect(projectUserName(bare, 'pay/Dockerfile')).toBe('payments');
     expect(projectUserName(bare, 'backend/Dockerfile')).toBe('app');
     expect(projectUserName(bare, 'reports-worker/Dockerfile')).toBe('reports-worker');
+    const shared = Workspace.fromFiles({ 'Dockerfile.app': 'FROM x\n', 'docker-compose.yml': 'services:\n  web:\n    build: {context: ., dockerfile: Dockerfile.app}\n  celery_worker:\n    build: {context: ., dockerfile: Dockerfile.app}\n' });
+    expect(projectUserName(shared, 'Dockerfile.app')).toBe('app');
   });
 
   it('follows WORKDIR and USER through FROM <stage>', () => {
@@ -381,10 +384,9 @@ async function fixWith(dir: string, ids: string[] | 'area'): Promise<{ text: str
   expect(plan.session.failures).toEqual([]);
   const ch = plan.changes.find((c) => c.file.endsWith('Dockerfile'))!;
   // A fixed point: the same rules find nothing more to fix in the result.
-  const ws2 = openWorkspace(dir);
-  ws2.setText(ch.file, ch.after);
-  const second = await planFixes(ws2, opts);
-  expect(second.changes.filter((c) => c.after !== ch.after).map((c) => c.file)).toEqual([]);
+  for (const c of plan.changes) fs.writeFileSync(path.join(dir, c.file), c.after);
+  const second = await planFixes(openWorkspace(dir), opts);
+  expect(second.changes.map((c) => c.file)).toEqual([]);
   return { text: ch.after, statuses: plan.outcomes.map((o) => `${o.finding.rule}: ${o.status}`).sort() };
 }
 
@@ -583,4 +585,92 @@ describe('documentation examples', () => {
       expect(plan.changes.map((c) => c.after)).toEqual([ex.after]);
     });
   }
+});
+
+describe('generated Dockerfiles', () => {
+  const BASES = ['python:3.12-slim', 'python:3.11-alpine', 'node:20-bookworm-slim', 'node:20-alpine', 'debian:bookworm-slim', 'gcr.io/distroless/python3-debian12', 'scratch', 'ubuntu:24.04', 'nginx:1.27'];
+  const STEPS = [
+    'WORKDIR /app',
+    'WORKDIR src',
+    'RUN apt-get update && apt-get install -y --no-install-recommends \\\n    # compilers\n    build-essential \\\n    libpq-dev \\\n    curl \\\n    && rm -rf /var/lib/apt/lists/*',
+    'RUN apt-get update && apt-get install -y gcc g++ make && rm -rf /var/lib/apt/lists/*',
+    'RUN apk add --no-cache build-base postgresql-dev tzdata',
+    'RUN <<EOF\napt-get update\napt-get install -y \\\n    gcc \\\n    libffi-dev\nEOF',
+    'COPY requirements.txt .',
+    'COPY . .',
+    'COPY *.py ./',
+    'COPY --chown=1000:1000 . /app/',
+    'RUN pip install --no-cache-dir -r requirements.txt',
+    'RUN pip install --upgrade pip && pip install -r requirements.txt',
+    'COPY package.json package-lock.json ./',
+    'RUN npm ci',
+    'RUN npm run build',
+    'ENV PYTHONUNBUFFERED=1',
+    'RUN mkdir -p /app/data',
+    'USER root',
+    'USER app',
+    'EXPOSE 8000',
+    'CMD ["python", "main.py"]',
+    'ENTRYPOINT ["node", "server.js"]',
+    'RUN useradd --system app',
+    'RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n    && pip install -r requirements.txt \\\n    && apk del .build-deps',
+    'RUN yarn install --frozen-lockfile',
+    'COPY --from=stage0 /app/dist ./dist',
+    'run pip install -r requirements.txt',
+    'copy . .',
+    'HEALTHCHECK CMD curl -f http://localhost:8000/ || exit 1',
+  ];
+  const line = fc.record({ step: fc.constantFrom(...STEPS), comment: fc.option(fc.constantFrom('# a note', '# Copy things\n# over two lines'), { nil: undefined }), blank: fc.boolean() });
+  const dockerfileArb = fc.record({
+    syntax: fc.boolean(),
+    arg: fc.boolean(),
+    stages: fc.array(fc.record({ base: fc.constantFrom(...BASES), steps: fc.array(line, { maxLength: 9 }) }), { minLength: 1, maxLength: 2 }),
+    crlf: fc.boolean(),
+    rules: fc.subarray(RULES, { minLength: 1 }),
+  });
+  type Gen = { syntax: boolean; arg: boolean; stages: { base: string; steps: { step: string; comment?: string; blank: boolean }[] }[] };
+  const render = (d: Gen) => {
+    let t = (d.syntax ? '# syntax=docker/dockerfile:1\n' : '') + (d.arg ? 'ARG V=1\n' : '');
+    d.stages.forEach((s, i) => {
+      t += `${i ? '\n' : ''}FROM ${s.base}${i < d.stages.length - 1 ? ` AS stage${i}` : ''}\n`;
+      for (const l of s.steps) t += (l.blank ? '\n' : '') + (l.comment ? l.comment + '\n' : '') + l.step + '\n';
+    });
+    return t;
+  };
+  const comments = (t: string) => t.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('#'));
+
+  it('the three rules, alone or together, never fail, keep every comment, and are idempotent', async () => {
+    await fc.assert(
+      fc.asyncProperty(dockerfileArb, async (d) => {
+        const text = render(d);
+        const dir = project({
+          Dockerfile: d.crlf ? text.replace(/\n/g, '\r\n') : text,
+          'requirements.txt': 'psycopg2==2.9.9\n',
+          'package.json': '{\n  "name": "gen"\n}\n',
+          'package-lock.json': '{}\n',
+          'main.py': 'print(1)\n',
+        });
+        const opts = { all: true, rules: d.rules.map((i) => ruleById(i)!) };
+        const ws = openWorkspace(dir);
+        const plan = await planFixes(ws, opts);
+        expect(plan.session.failures).toEqual([]);
+        expect(ws.errors).toEqual([]);
+        const bad = plan.outcomes.filter((o) => o.status === 'invalid' || o.status === 'conflict');
+        expect(bad.map((o) => `${o.finding.rule}: ${o.reason}`)).toEqual([]);
+        const after = plan.changes.find((c) => c.file === 'Dockerfile')?.after ?? (d.crlf ? text.replace(/\n/g, '\r\n') : text);
+        const have = comments(after);
+        for (const c of comments(text)) {
+          const i = have.indexOf(c);
+          expect(i, `comment "${c}" kept in:\n${after}`).toBeGreaterThan(-1);
+          have.splice(i, 1);
+        }
+        parseDockerfile(after.replace(/\r\n/g, '\n'));
+        expect(after.includes('\r\n')).toBe(d.crlf && after.includes('\n'));
+        fs.writeFileSync(path.join(dir, 'Dockerfile'), after);
+        const again = await planFixes(openWorkspace(dir), opts);
+        expect(again.changes.map((c) => `${c.file}:\n${text}\n--- first fix:\n${after}\n--- second:\n${c.after}`)).toEqual([]);
+      }),
+      { numRuns: Number(process.env.SHIPSHAPE_FC_RUNS ?? 60), seed: Number(process.env.SHIPSHAPE_FC_SEED ?? 20240611) },
+    );
+  });
 });

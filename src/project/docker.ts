@@ -21,8 +21,28 @@ export interface ComposeBuild {
 
 /** Compose services that build this Dockerfile (their `build` resolves to it). */
 export function composeBuildsOf(ws: Workspace, dockerfile: string): ComposeBuild[] {
-  const out: ComposeBuild[] = [];
-  for (const f of ws.files('compose')) {
+  return [...(composeBuildIndex(ws).get(dockerfile) ?? [])];
+}
+
+const buildIndexes = new WeakMap<Workspace, { models: unknown[]; index: Map<string, ComposeBuild[]> }>();
+
+/**
+ * Every compose build by the Dockerfile it uses, computed once per state of the compose files
+ * (rules ask for each Dockerfile's builds many times; scanning every compose file each time was
+ * quadratic in monorepos).
+ */
+function composeBuildIndex(ws: Workspace): Map<string, ComposeBuild[]> {
+  const files = ws.files('compose');
+  const models = files.map((f) => yaml(ws, f));
+  const hit = buildIndexes.get(ws);
+  if (hit && hit.models.length === models.length && hit.models.every((m, i) => m === models[i])) return hit.index;
+  const index = new Map<string, ComposeBuild[]>();
+  const add = (path: string, b: ComposeBuild) => {
+    const list = index.get(path);
+    if (list) list.push(b);
+    else index.set(path, [b]);
+  };
+  for (const f of files) {
     const value = yaml(ws, f)?.value as { services?: Record<string, unknown> } | undefined;
     const services = value && typeof value === 'object' ? value.services : undefined;
     if (!services || typeof services !== 'object') continue;
@@ -39,10 +59,11 @@ export function composeBuildsOf(ws: Workspace, dockerfile: string): ComposeBuild
       if (ctx === undefined || /^[a-z]+:\/\//i.test(ctx) || ctx.startsWith('git@')) continue;
       const context = joinPath(dirname(f), ctx);
       const path = df.startsWith('/') ? joinPath(df) : joinPath(context, df);
-      if (path === dockerfile) out.push({ file: f, service: name, context });
+      add(path, { file: f, service: name, context });
     }
   }
-  return out;
+  buildIndexes.set(ws, { models, index });
+  return index;
 }
 
 /** The build context of a Dockerfile ('' = the workspace root): a compose build context that uses it, else its directory. */
@@ -91,8 +112,7 @@ export class BuildContext {
   filesUnder(relDir: string): string[] {
     const base = this.path(relDir);
     const prefix = base ? base + '/' : '';
-    return this.ws
-      .find((f) => f.startsWith(prefix))
+    return (prefix ? this.ws.filesUnder(base) : this.ws.files())
       .map((f) => (this.dir ? f.slice(this.dir.length + 1) : f))
       .filter((f) => !this.ignored(f));
   }
@@ -162,8 +182,8 @@ function nameInDir(ws: Workspace, dir: string): string | undefined {
 
 /**
  * A user name for the project a Dockerfile builds: the package name (package.json, pyproject.toml)
- * or Fly app name nearest the build context, else the compose service that builds it, else the
- * context directory's name, when one of them is specific enough; else `app`.
+ * or Fly app name nearest the build context, else the compose service that builds it (when only one
+ * does), else the context directory's name, when one of them is specific enough; else `app`.
  */
 export function projectUserName(ws: Workspace, dockerfile: string): string {
   const ctx = buildContextOf(ws, dockerfile);
@@ -177,8 +197,11 @@ export function projectUserName(ws: Workspace, dockerfile: string): string {
     const n = nameInDir(ws, d);
     if (n) return n;
   }
-  for (const b of composeBuildsOf(ws, dockerfile)) {
-    const n = userNameFrom(b.service);
+  // A service name says what the image is only when one service builds it (app, worker and beat
+  // services often share an image).
+  const services = [...new Set(composeBuildsOf(ws, dockerfile).map((b) => b.service))];
+  if (services.length === 1) {
+    const n = userNameFrom(services[0]);
     if (n) return n;
   }
   for (const d of dirs) {

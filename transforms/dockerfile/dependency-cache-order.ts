@@ -20,9 +20,11 @@ import {
   resolveManifests,
   workdirAt,
   type DepInstall,
+  type ManifestSource,
 } from '../../src/project/docker.js';
 import {
   blocksText,
+  commandIndex,
   copyArgs,
   insertParagraphAfter,
   keywordStyle,
@@ -31,13 +33,18 @@ import {
   blockOf,
   runScript,
   shortText,
+  type ShCommand,
 } from '../../src/edit/dockerfile.js';
-import { dirname } from '../../src/classify.js';
 
 interface Plan {
   stage: DStage;
+  /** The install the sources are copied before. */
   run: DInstruction;
+  /** The moved COPYs go after this RUN: the last of the installs that follow one another from `run`. */
+  last: DInstruction;
   installs: DepInstall[];
+  /** The installs of `run` alone (they name the finding; later ones may join or not as other fixes change the file). */
+  firstInstalls: DepInstall[];
   moved: DInstruction[];
   /** New COPY lines for the manifests the moved COPYs provided. */
   copies: string[];
@@ -54,30 +61,122 @@ function underDir(path: string, dir: string): boolean {
   return dir === '/' || path === dir || path.startsWith(dir + '/');
 }
 
+interface InstallRun {
+  installs: DepInstall[];
+  sources: ManifestSource[];
+  /** Why the install cannot run on the manifests alone, if it cannot. */
+  problem?: string;
+}
+
+/** The installs of a RUN, the manifests they read, and whether they can run before the sources are copied. */
+function installRun(m: DockerfileModel, ctx: BuildContext, stage: DStage, run: DInstruction): InstallRun {
+  const installs = installsOf(m, run);
+  const res = resolveManifests(m, stage, run, installs, ctx);
+  const out: InstallRun = { installs, sources: res.sources };
+  const src = installs.find((i) => i.needsSources);
+  const rels = res.sources.map((x) => x.rel);
+  if (src) out.problem = `${src.needsSources}; copy only the dependency manifests first and install the project after copying the sources`;
+  else if (res.problem) out.problem = res.problem;
+  if (out.problem) return out;
+  for (const rel of rels) {
+    if (!/\.txt$|\.in$/.test(rel)) continue;
+    const line = requirementNeedingSources(ctx.text(rel) ?? '');
+    if (line) return { ...out, problem: `${rel} installs from the project's own files (\`${line}\`), which need the sources` };
+  }
+  if (installs.some((i) => i.ecosystem === 'node')) {
+    const pkg = rels.find((r) => r === 'package.json' || r.endsWith('/package.json'));
+    const text = pkg ? ctx.text(pkg) : undefined;
+    const scripts = installScripts(text);
+    if (scripts.length && !installs.every((i) => i.ignoreScripts)) {
+      return { ...out, problem: `package.json has ${scripts.map((x) => `a "${x}"`).join(' and ')} script, which runs during the install and may need the sources` };
+    }
+    if (hasWorkspaces(text) || ctx.has('pnpm-workspace.yaml')) {
+      return { ...out, problem: 'the project uses workspaces: the install needs the package.json of every workspace package, copy them first by hand' };
+    }
+  }
+  for (const c of runScript(m, run)?.commands ?? []) {
+    const d = depInstall(c);
+    if ((d && !d.packagesOnly) || isHousekeeping(c)) continue;
+    return { ...out, problem: `the RUN that installs dependencies also runs \`${c.words.map((w) => w.value).join(' ')}\`, which may need the sources; split it into its own RUN after the COPY` };
+  }
+  return out;
+}
+
+/**
+ * A command that neither reads the project's files nor changes the copied ones: housekeeping, or a
+ * non-recursive chown/chmod (of a directory made for the app, as dockerfile/non-root-user adds).
+ */
+function neutralCommand(c: ShCommand): boolean {
+  if (isHousekeeping(c)) return true;
+  const w = c.words.map((x) => x.value);
+  const tool = w[commandIndex(c.words)];
+  return (tool === 'chown' || tool === 'chmod') && !w.some((a) => /^-[a-zA-Z]*R|^--recursive$/.test(a));
+}
+
+/** Whether a COPY/ADD writes into the directory tree of `dir` (or above it). */
+function overlaps(m: DockerfileModel, stage: DStage, ins: DInstruction, dir: string): boolean {
+  const c = copyArgs(m, ins);
+  if (!c) return true;
+  const dest = resolveContainerPath(workdirAt(m, stage, ins) ?? '/', c.dest);
+  return underDir(dest, dir) || underDir(dir, dest);
+}
+
+/** Instructions that neither read the copied files nor change where a COPY puts them. */
+const NEUTRAL = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'USER', 'HEALTHCHECK', 'STOPSIGNAL', 'CMD', 'ENTRYPOINT', 'SHELL', 'MAINTAINER', 'ONBUILD']);
+
 function plan(ws: Workspace, file: string, m: DockerfileModel): Plan[] {
   const ctx = BuildContext.of(ws, file);
   const out: Plan[] = [];
   for (const stage of m.stages) {
     const body = stage.instructions.slice(1);
     for (const run of body) {
-      if (run.keyword !== 'RUN') continue;
-      const installs = installsOf(m, run);
-      if (installs.length === 0) continue;
+      if (run.keyword !== 'RUN' || installsOf(m, run).length === 0) continue;
+      const first = installRun(m, ctx, stage, run);
       const wd = workdirAt(m, stage, run) ?? '/';
-      const res = resolveManifests(m, stage, run, installs, ctx);
-      const manifestRels = new Set(res.sources.map((s) => s.rel));
-      const moved = body.filter((i) => {
-        if (i.start >= run.start || !isContextCopy(m, i)) return false;
-        const c = copyArgs(m, i)!;
-        // COPYs to elsewhere (settings, wheels, certificates) may feed the install: they stay.
-        const dest = resolveContainerPath(workdirAt(m, stage, i) ?? '/', c.dest);
-        if (!underDir(dest, wd) && !underDir(wd, dest)) return false;
-        return !copiesOnlyManifests(m, i, ctx, manifestRels);
-      });
+      // A COPY of sources into the install's directory tree (COPYs to elsewhere, such as settings,
+      // wheels or certificates, may feed the install: they stay).
+      const broad = (i: DInstruction, rels?: ReadonlySet<string>) => {
+        if (!isContextCopy(m, i)) return false;
+        const dest = resolveContainerPath(workdirAt(m, stage, i) ?? '/', copyArgs(m, i)!.dest);
+        return (underDir(dest, wd) || underDir(wd, dest)) && !copiesOnlyManifests(m, i, ctx, rels);
+      };
+      // Installs that follow (pip, then npm…), and sources copied between them, go the same way:
+      // every install then runs on its manifests, and the sources come after the last one.
+      let last = run;
+      const installs = [...first.installs];
+      const sources = [...first.sources];
+      const later: DInstruction[] = [];
+      if (!first.problem) {
+        const pending: DInstruction[] = [];
+        for (const next of body.filter((i) => i.start > run.start)) {
+          if (next.keyword === 'RUN') {
+            const sc = runScript(m, next);
+            if (!sc || !sc.commands.every((c) => neutralCommand(c) || depInstall(c))) break;
+            if (installsOf(m, next).length === 0) continue;
+            const more = installRun(m, ctx, stage, next);
+            if (more.problem) break;
+            last = next;
+            installs.push(...more.installs);
+            for (const x of more.sources) if (!sources.some((y) => y.container === x.container)) sources.push(x);
+            later.push(...pending.splice(0));
+            continue;
+          }
+          const sameDir = next.keyword === 'WORKDIR' && resolveContainerPath(workdirAt(m, stage, next) ?? '/', next.args) === (workdirAt(m, stage, next) ?? '/');
+          // Files from another stage or a URL may be overwritten by the sources or overwrite them: order matters.
+          const elsewhere = !isContextCopy(m, next) && (next.keyword === 'COPY' || next.keyword === 'ADD') && !overlaps(m, stage, next, wd);
+          if (NEUTRAL.has(next.keyword) || sameDir || elsewhere || isContextCopy(m, next)) {
+            if (broad(next)) pending.push(next);
+            continue;
+          }
+          break;
+        }
+      }
+      const manifestRels = new Set(sources.map((x) => x.rel));
+      const moved = body.filter((i) => i.start < run.start && broad(i, manifestRels)).concat(later.filter((i) => broad(i, manifestRels)));
       if (moved.length === 0) continue;
-      const p: Plan = { stage, run, installs, moved, copies: [] };
-      p.problem = problemOf(m, ctx, p, res.problem, res.sources.map((s) => s.rel));
-      if (!p.problem) p.copies = manifestCopies(m, ctx, p, res.sources);
+      const p: Plan = { stage, run, last, installs, firstInstalls: first.installs, moved, copies: [] };
+      p.problem = first.problem ?? movingProblem(m, p);
+      if (!p.problem) p.copies = manifestCopies(m, p, sources);
       out.push(p);
       break; // one finding per stage: the first install that sources are copied before
     }
@@ -86,38 +185,17 @@ function plan(ws: Workspace, file: string, m: DockerfileModel): Plan[] {
 }
 
 /** Why moving the COPY after the install would change what the build does, if it would. */
-function problemOf(m: DockerfileModel, ctx: BuildContext, p: Plan, manifestProblem: string | undefined, rels: string[]): string | undefined {
-  const src = p.installs.find((i) => i.needsSources);
-  if (src) return `${src.needsSources}; copy only the dependency manifests first and install the project after copying the sources`;
-  if (manifestProblem) return manifestProblem;
-  for (const rel of rels) {
-    if (!/\.txt$|\.in$/.test(rel)) continue;
-    const line = requirementNeedingSources(ctx.text(rel) ?? '');
-    if (line) return `${rel} installs from the project's own files (\`${line}\`), which need the sources`;
-  }
-  if (p.installs.some((i) => i.ecosystem === 'node')) {
-    const pkg = rels.find((r) => r === 'package.json' || r.endsWith('/package.json'));
-    const text = pkg ? ctx.text(pkg) : undefined;
-    const scripts = installScripts(text);
-    if (scripts.length && !p.installs.every((i) => i.ignoreScripts)) {
-      return `package.json has ${scripts.map((s) => `a "${s}"`).join(' and ')} script, which runs during the install and may need the sources`;
-    }
-    if (hasWorkspaces(text) || ctx.has('pnpm-workspace.yaml')) {
-      return 'the project uses workspaces: the install needs the package.json of every workspace package, copy them first by hand';
-    }
-  }
-  const script = runScript(m, p.run);
-  for (const c of script?.commands ?? []) {
-    const d = depInstall(c);
-    if ((d && !d.packagesOnly) || isHousekeeping(c)) continue;
-    return `the RUN that installs dependencies also runs \`${c.words.map((w) => w.value).join(' ')}\`, which may need the sources; split it into its own RUN after the COPY`;
-  }
+function movingProblem(m: DockerfileModel, p: Plan): string | undefined {
   const first = p.moved[0]!;
   const between = p.stage.instructions.filter((i) => i.start > first.start && i.start < p.run.start && !p.moved.includes(i));
   for (const i of between) {
     if (i.keyword === 'RUN') {
       const s = runScript(m, i);
-      if (!s || !s.commands.every(isHousekeeping)) return `\`${shortText(i, 50)}\` (line ${i.line}) runs between the COPY and the install and may need the copied files`;
+      if (!s || !s.commands.every(neutralCommand)) return `\`${shortText(i, 50)}\` (line ${i.line}) runs between the COPY and the install and may need the copied files`;
+    }
+    if ((i.keyword === 'COPY' || i.keyword === 'ADD') && !isContextCopy(m, i)) {
+      const wd = workdirAt(m, p.stage, p.run) ?? '/';
+      if (overlaps(m, p.stage, i, wd)) return `\`${shortText(i, 50)}\` (line ${i.line}) writes where the sources go; moving the COPY past it would change which files win`;
     }
     if (i.keyword === 'WORKDIR') {
       const rel = p.moved.find((c) => c.start < i.start && !copyArgs(m, c)!.dest.startsWith('/'));
@@ -132,9 +210,9 @@ function problemOf(m: DockerfileModel, ctx: BuildContext, p: Plan, manifestProbl
 }
 
 /** COPY lines for the manifests that the moved COPYs provided (and no COPY that stays provides). */
-function manifestCopies(m: DockerfileModel, ctx: BuildContext, p: Plan, sources: { container: string; rel: string; copy: DInstruction }[]): string[] {
+function manifestCopies(m: DockerfileModel, p: Plan, sources: ManifestSource[]): string[] {
   const kw = keywordStyle(m)('COPY');
-  const stays = p.stage.instructions.filter((i) => i.start < p.run.start && isContextCopy(m, i) && !p.moved.includes(i));
+  const stays = p.stage.instructions.filter((i) => i.start < p.last.start && isContextCopy(m, i) && !p.moved.includes(i));
   const groups = new Map<string, string[]>();
   for (const s of sources) {
     if (!p.moved.includes(s.copy)) continue;
@@ -154,7 +232,6 @@ function manifestCopies(m: DockerfileModel, ctx: BuildContext, p: Plan, sources:
     if (!list.includes(s.rel)) list.push(s.rel);
     groups.set(key, list);
   }
-  void ctx;
   const lines: string[] = [];
   for (const [key, rels] of groups) {
     const parts = key.split(' ');
@@ -174,7 +251,7 @@ function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
       out.push({ file, start: b.start, end: b.end, text: p.copies.map((l) => l + '\n').join('') });
     } else out.push(removeBlock(m, c, file));
   });
-  out.push(insertParagraphAfter(m, p.run, blocksText(m, p.moved), file));
+  out.push(insertParagraphAfter(m, p.last, blocksText(m, p.moved), file));
   return mergeEdits(m.text, out, file);
 }
 
@@ -223,7 +300,7 @@ export default defineRule({
           start: first.start,
           end: first.end,
           message: `\`${shortText(first, 40)}\` (line ${first.line}) copies sources before the dependency install \`${label}\` (line ${p.run.line}): every source change re-runs the install`,
-          anchor: `${p.stage.name ?? ''}:${p.installs.map((i) => `${i.tool} ${i.manifests.join(',')}`).join(';')}`,
+          anchor: `${p.stage.name ?? ''}:${p.firstInstalls.map((i) => `${i.tool} ${i.manifests.join(',')}`).join(';')}`,
           fixable: !p.problem,
           notFixableReason: p.problem,
         });
@@ -236,7 +313,6 @@ export default defineRule({
     if (!m) return null;
     const p = plan(ws, finding.file, m).find((x) => x.moved[0]!.line === finding.line);
     if (!p || p.problem) return null;
-    void dirname;
     return edits(m, finding.file, p);
   },
 });

@@ -150,9 +150,9 @@ function plan(ws: Workspace, file: string, m: DockerfileModel, options: RuleOpti
   const baseName = base.imageName.toLowerCase().replace(/^.*\//, '');
   const ctx = BuildContext.of(ws, file);
 
-  // Where USER goes: before the CMD/ENTRYPOINT that follows the stage's last RUN, else at its end.
+  // Where USER goes: before the CMD/ENTRYPOINT that follows the stage's last RUN and USER, else at its end.
   const body = stage.instructions.slice(1);
-  const lastRun = [...body].reverse().find((i) => i.keyword === 'RUN');
+  const lastRun = [...body].reverse().find((i) => i.keyword === 'RUN' || i.keyword === 'USER');
   p.userBefore = body.find((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && (!lastRun || i.start > lastRun.start));
 
   if (family === 'scratch') {
@@ -331,7 +331,9 @@ export default defineRule({
     safetyNote:
       'Review what the application writes: it can write in its working directory, the files copied there and the ' +
       'directories made there, but not to paths elsewhere that root owns (/var/log, /tmp subdirectories made by ' +
-      'root, files copied from other stages to other places); mount a volume or create those with the right owner. ' +
+      'root, files copied from other stages to other places), and what RUN steps after the copies write (build ' +
+      'output such as `npm run build` or `collectstatic`) stays owned by root: readable, not writable. Mount a ' +
+      'volume or create those paths with the right owner. ' +
       'Ports below 1024 need Docker 20.10+ (which allows them by default) or ' +
       'a higher port. Kubernetes `runAsNonRoot` can only verify a numeric USER: use the uid (`USER 10001`) there.',
     references: [
