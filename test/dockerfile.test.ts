@@ -328,6 +328,9 @@ describe('findings that are not fixable say why', () => {
     expect((await reasons('dockerfile/dependency-cache-order', 'workdir-between'))[0]![2]).toBe(
       'a WORKDIR (line 4) between `COPY . .` and the install changes where its relative destination points',
     );
+    expect((await reasons('dockerfile/dependency-cache-order', 'run-between'))[0]![2]).toBe(
+      '`RUN python scripts/generate_requirements.py > req…` (line 4) runs between the COPY and the install and may need the copied files',
+    );
     expect((await reasons('dockerfile/dependency-cache-order', 'postinstall'))[0]![2]).toBe(
       'package.json has a "postinstall" script, which runs during the install and may need the sources',
     );
@@ -392,8 +395,6 @@ async function fixWith(dir: string, ids: string[] | 'area'): Promise<{ text: str
 
 const BUILDER = `# syntax=docker/dockerfile:1
 FROM python:3.11-slim AS builder
-
-# Install system dependencies
 RUN apt-get update && apt-get install -y \\
     build-essential \\
     && rm -rf /var/lib/apt/lists/*

@@ -353,8 +353,8 @@ function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
       addBlock(blocksText(m, [r.ins]), hasComments);
       out.push(removeBlock(m, r.ins, file));
     } else {
-      // The copy takes the RUN's comments along (they describe the build tools); the original keeps them too.
-      addBlock(m.text.slice(leadingCommentStart(m, r.ins), lineStartOf(m, r.ins)) + editedCopy(m, r, file), leadingCommentStart(m, r.ins) < lineStartOf(m, r.ins));
+      // The RUN's comments stay with it in the runtime stage (they may be about what stays there).
+      parts.push(editedCopy(m, r, file));
       out.push(...wordEdits(m, r.ins, r.script.tokens, r.runtime, file, r.script.heredoc ? '\\' : m.escape, true));
     }
   }
