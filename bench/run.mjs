@@ -1,0 +1,277 @@
+#!/usr/bin/env node
+// The benchmark (issue 9): `npm run bench` (builds dist/, then runs this).
+//
+//   node bench/run.mjs [--n 500] [--sizes 100,1000] [--runs 5] [--mono-runs 3] [--no-bulk]
+//
+// --n is the main monorepo (targets are checked on it); --sizes the others, for time per service.
+//
+// Generates the synthetic monorepos (bench/generate.mjs, cached in bench/.work/), makes each a git
+// repository with one commit (bulk builds branches from commits), then measures the median wall time
+// and peak RSS (/usr/bin/time %M, or a wrapper reading process.resourceUsage() where it is missing)
+// of: `--version` and `rules` (cold start), `scan` of fixtures/projects/demo, and on the monorepo
+// `scan --format json`, `fix --dry-run --all`, `bulk --dry-run` and the floor (bench/floor.mjs).
+// Prints each figure, the ratios to the floor, per-service times for every size, PASS/MISS per
+// target, and writes bench/results.json. Exits non-zero only on errors (a command that failed, a
+// rule with no finding in the monorepo), never on a missed target.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { generate, defaultDir } from './generate.mjs';
+import { buildFloorDeps } from './floor.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.join(HERE, '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const FLOOR = path.join(HERE, 'floor.mjs');
+const WORK = path.join(HERE, '.work');
+const TIME = '/usr/bin/time';
+
+// ---------------------------------------------------------------- options
+
+function arg(name, dflt) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+}
+const N = Number(arg('n', 500));
+const SIZES = [...new Set([N, ...String(arg('sizes', '100,1000')).split(',').filter(Boolean).map(Number)])].sort((a, b) => a - b);
+const RUNS = Number(arg('runs', 5));
+const MONO_RUNS = Number(arg('mono-runs', 3));
+const BULK = !process.argv.includes('--no-bulk');
+
+const errors = [];
+const say = (s = '') => process.stdout.write(s + '\n');
+
+// ---------------------------------------------------------------- measuring
+
+const useTime = fs.existsSync(TIME);
+const RSS_WRAPPER = path.join(WORK, 'rss-wrapper.mjs');
+
+/** Without /usr/bin/time: run the script in a child that reports its own peak RSS on exit. */
+function rssWrapper() {
+  fs.mkdirSync(WORK, { recursive: true });
+  fs.writeFileSync(
+    RSS_WRAPPER,
+    [
+      "import fs from 'node:fs';",
+      "import { pathToFileURL } from 'node:url';",
+      'const [out, script, ...rest] = process.argv.slice(2);',
+      'process.argv = [process.argv[0], script, ...rest];',
+      "process.on('exit', () => { const u = process.resourceUsage(); fs.writeFileSync(out, `${u.maxRSS} ${u.userCPUTime} ${u.systemCPUTime}`); });",
+      'await import(pathToFileURL(script).href);',
+      '',
+    ].join('\n'),
+  );
+}
+
+/**
+ * Run `node <script> <args>` `runs` times (after one warm-up run that fills the disk cache) and
+ * return median wall ms, median peak RSS MB, every sample and the last run's output.
+ */
+function measure(label, script, args, { cwd = ROOT, runs = RUNS, okCodes = [0, 1] } = {}) {
+  const rssFile = path.join(os.tmpdir(), `shipshape-bench-${process.pid}.rss`);
+  const walls = [];
+  const rsss = [];
+  const cpus = [];
+  let last;
+  for (let i = 0; i <= runs; i++) {
+    const cmd = useTime ? TIME : process.execPath;
+    const argv = useTime ? ['-f', '%M %U %S', '-o', rssFile, process.execPath, script, ...args] : [RSS_WRAPPER, rssFile, script, ...args];
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, argv, { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    last = r;
+    if (r.error || r.signal || !okCodes.includes(r.status)) {
+      const why = r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `exit code ${r.status}`;
+      errors.push(`${label}: ${why}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
+      return { label, error: why };
+    }
+    if (i === 0) continue; // warm-up
+    walls.push(ms);
+    // /usr/bin/time: "maxRSS-KB user-s sys-s"; the wrapper: "maxRSS-KB user-µs sys-µs".
+    const [kb, user, sys] = fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    rsss.push(kb / 1024);
+    cpus.push(useTime ? (user + sys) * 1000 : (user + sys) / 1000);
+  }
+  fs.rmSync(rssFile, { force: true });
+  const res = { label, ms: median(walls), cpuMs: median(cpus), rssMB: median(rsss), samplesMs: walls.map(Math.round), out: last.stdout, err: last.stderr };
+  say(`  ${label.padEnd(30)} ${fmtMs(res.ms).padStart(9)} wall ${fmtMs(res.cpuMs).padStart(9)} cpu ${res.rssMB.toFixed(0).padStart(5)} MB   (runs: ${res.samplesMs.join(', ')} ms)`);
+  return res;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+
+// ---------------------------------------------------------------- the monorepos
+
+function git(cwd, ...args) {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost', GIT_AUTHOR_DATE: '2024-01-01T00:00:00Z',
+      GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@localhost', GIT_COMMITTER_DATE: '2024-01-01T00:00:00Z',
+    },
+  });
+}
+
+function prepare(n) {
+  const t = Date.now();
+  const { dir, written, files } = generate(n, defaultDir(n));
+  if (written || !fs.existsSync(path.join(dir, '.git'))) {
+    fs.rmSync(path.join(dir, '.git'), { recursive: true, force: true });
+    git(dir, 'init', '-q', '-b', 'main');
+    git(dir, 'config', 'commit.gpgsign', 'false');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', `synthetic monorepo of ${n} services`);
+  }
+  // bulk only reads branches; drop any a previous run might have left (it never should).
+  say(`  mono-${n}: ${files} files written by the generator${written ? ` (generated in ${((Date.now() - t) / 1000).toFixed(1)} s)` : ' (cached)'}`);
+  return dir;
+}
+
+// ---------------------------------------------------------------- main
+
+if (!fs.existsSync(CLI)) {
+  say('dist/cli.js is missing: building');
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+}
+if (!useTime) rssWrapper();
+await buildFloorDeps();
+
+const rulesList = JSON.parse(execFileSync(process.execPath, [CLI, 'rules', '--json'], { encoding: 'utf8' }));
+const ruleIds = (Array.isArray(rulesList) ? rulesList : rulesList.rules).map((r) => r.id);
+const commit = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+})();
+
+say(`shipshape benchmark — node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, commit ${commit ?? '?'}`);
+say(`medians of ${RUNS} runs (${MONO_RUNS} on monorepos) after one warm-up; peak RSS from ${useTime ? '/usr/bin/time' : 'process.resourceUsage()'}`);
+say('');
+say('monorepos:');
+const dirs = new Map(SIZES.map((n) => [n, prepare(n)]));
+say('');
+
+const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), commit, n: N, runs: RUNS, monoRuns: MONO_RUNS, commands: {}, sizes: {}, ratios: {}, targets: [] };
+const keep = (r) => (r.error ? { error: r.error } : { ms: Math.round(r.ms), cpuMs: Math.round(r.cpuMs), rssMB: Math.round(r.rssMB), samplesMs: r.samplesMs });
+
+say('cold start and a seed project:');
+const version = measure('shipshape --version', CLI, ['--version'], { okCodes: [0] });
+const rules = measure('shipshape rules', CLI, ['rules'], { okCodes: [0] });
+const demo = measure('scan fixtures/projects/demo', CLI, ['scan', 'fixtures/projects/demo'], { okCodes: [1] });
+results.commands.version = keep(version);
+results.commands.rules = keep(rules);
+results.commands.scanDemo = keep(demo);
+say('');
+
+for (const n of SIZES) {
+  const dir = dirs.get(n);
+  const rel = path.relative(ROOT, dir);
+  say(`monorepo of ${n} services (${rel}):`);
+  const opts = { runs: MONO_RUNS };
+  const floor = measure('floor (list + parse)', FLOOR, [rel], { ...opts, okCodes: [0] });
+  const scan = measure('scan --format json', CLI, ['scan', '--format', 'json', rel], { ...opts, okCodes: [1] });
+  const fix = measure('fix --dry-run --all', CLI, ['fix', '--dry-run', '--all', rel], { ...opts, okCodes: [0, 1] });
+  const bulk = BULK && n === N ? measure('bulk --dry-run', CLI, ['bulk', '--dry-run', rel], { ...opts, okCodes: [0, 1] }) : undefined;
+  const entry = { services: n, floor: keep(floor), scan: keep(scan), fixDryRun: keep(fix) };
+  if (bulk) entry.bulkDryRun = keep(bulk);
+  if (!floor.error) entry.floor.detail = JSON.parse(execFileSync(process.execPath, [FLOOR, rel, '--json'], { cwd: ROOT, encoding: 'utf8' }));
+  if (!scan.error) {
+    const report = JSON.parse(scan.out);
+    const byRule = {};
+    for (const f of report.findings) byRule[f.rule] = (byRule[f.rule] ?? 0) + 1;
+    entry.findings = report.findings.length;
+    entry.findingsByRule = byRule;
+    entry.fileErrors = report.errors.length;
+    const missing = ruleIds.filter((id) => !byRule[id]);
+    if (missing.length) errors.push(`mono-${n}: no finding of ${missing.join(', ')} (the generator must trigger every rule)`);
+    if (report.errors.length) errors.push(`mono-${n}: ${report.errors.length} file errors, e.g. ${JSON.stringify(report.errors[0])}`);
+    say(`  ${report.findings.length} findings of ${Object.keys(byRule).length}/${ruleIds.length} rules`);
+  }
+  if (!fix.error) {
+    entry.patchFiles = (fix.out.match(/^\+\+\+ /gm) ?? []).length;
+    entry.patchLines = fix.out.split('\n').length;
+    entry.notApplied = (fix.err.match(/ not applied \(/g) ?? []).length;
+    say(`  dry-run patch: ${entry.patchFiles} files, ${entry.patchLines} lines; ${entry.notApplied} fixes not applied`);
+  }
+  if (bulk && !bulk.error) {
+    entry.bulkBranches = (bulk.out.match(/^\s*(?:would-create|would-update|unchanged|skipped|failed)\b/gm) ?? []).length || null;
+  }
+  for (const [k, r] of [['scan', scan], ['fixDryRun', fix], ['floor', floor]]) {
+    if (!r.error) entry[k].msPerService = +(r.ms / n).toFixed(2);
+  }
+  if (!floor.error && !scan.error) entry.scanPerFloor = +(scan.ms / floor.ms).toFixed(2);
+  if (!floor.error && !scan.error) entry.scanPerFloorCpu = +(scan.cpuMs / floor.cpuMs).toFixed(2);
+  if (!floor.error && !fix.error) entry.fixPerFloorCpu = +(fix.cpuMs / floor.cpuMs).toFixed(2);
+  if (!floor.error && !fix.error) entry.fixPerFloor = +(fix.ms / floor.ms).toFixed(2);
+  if (bulk && !floor.error && !bulk.error) entry.bulkPerFloor = +(bulk.ms / floor.ms).toFixed(2);
+  say(`  wall: scan/floor ${entry.scanPerFloor ?? '?'}×   dry-run/floor ${entry.fixPerFloor ?? '?'}×${entry.bulkPerFloor ? `   bulk/floor ${entry.bulkPerFloor}×` : ''}`);
+  say(`  cpu:  scan/floor ${entry.scanPerFloorCpu ?? '?'}×   dry-run/floor ${entry.fixPerFloorCpu ?? '?'}×`);
+  results.sizes[n] = entry;
+  say('');
+}
+
+// ---------------------------------------------------------------- per service and targets
+
+say('time per service (ms):');
+say(`  ${'N'.padStart(6)} ${'floor'.padStart(8)} ${'scan'.padStart(8)} ${'fix'.padStart(8)}`);
+for (const n of SIZES) {
+  const e = results.sizes[n];
+  say(`  ${String(n).padStart(6)} ${String(e.floor.msPerService ?? '?').padStart(8)} ${String(e.scan.msPerService ?? '?').padStart(8)} ${String(e.fixDryRun.msPerService ?? '?').padStart(8)}`);
+}
+// Marginal cost per added service between consecutive sizes: what grows when cost is superlinear.
+const marginal = { scan: [], fixDryRun: [] };
+for (let i = 1; i < SIZES.length; i++) {
+  const a = results.sizes[SIZES[i - 1]];
+  const b = results.sizes[SIZES[i]];
+  for (const k of ['scan', 'fixDryRun']) {
+    if (a[k].ms !== undefined && b[k].ms !== undefined) marginal[k].push({ from: SIZES[i - 1], to: SIZES[i], msPerService: +((b[k].ms - a[k].ms) / (SIZES[i] - SIZES[i - 1])).toFixed(2) });
+  }
+}
+results.marginal = marginal;
+for (const k of ['scan', 'fixDryRun']) say(`  marginal ${k}: ${marginal[k].map((m) => `${m.from}→${m.to}: ${m.msPerService} ms/service`).join(', ')}`);
+say('');
+
+const main = results.sizes[N];
+const target = (name, ok, value) => {
+  results.targets.push({ name, pass: ok === true, value });
+  say(`  ${ok === true ? 'PASS' : ok === false ? 'MISS' : 'n/a '}  ${name}: ${value}`);
+};
+say('targets:');
+target('--version under 150 ms', version.ms !== undefined ? version.ms < 150 : undefined, version.ms !== undefined ? fmtMs(version.ms) : version.error);
+target('rules under 150 ms', rules.ms !== undefined ? rules.ms < 150 : undefined, rules.ms !== undefined ? fmtMs(rules.ms) : rules.error);
+target('scan of a seed project under 400 ms', demo.ms !== undefined ? demo.ms < 400 : undefined, demo.ms !== undefined ? fmtMs(demo.ms) : demo.error);
+target(`scan of ${N} services at most 1.5× the floor`, main.scanPerFloor !== undefined ? main.scanPerFloor <= 1.5 : undefined, `${main.scanPerFloor}× (${fmtMs(main.scan.ms ?? NaN)} vs ${fmtMs(main.floor.ms ?? NaN)})`);
+target(`scan of ${N} services under 2 s`, main.scan.ms !== undefined ? main.scan.ms < 2000 : undefined, fmtMs(main.scan.ms ?? NaN));
+target(`fix --dry-run --all on ${N} services at most 3× the floor`, main.fixPerFloor !== undefined ? main.fixPerFloor <= 3 : undefined, `${main.fixPerFloor}× (${fmtMs(main.fixDryRun.ms ?? NaN)})`);
+const peak = Math.max(...[main.scan, main.fixDryRun, main.bulkDryRun].filter((r) => r && r.rssMB !== undefined).map((r) => r.rssMB));
+target(`peak RSS on ${N} services under 400 MB`, Number.isFinite(peak) ? peak < 400 : undefined, `${peak} MB (scan ${main.scan.rssMB}, fix ${main.fixDryRun.rssMB}${main.bulkDryRun ? `, bulk ${main.bulkDryRun.rssMB}` : ''})`);
+// Linear: the time per service must not grow with N (10% allowance for noise), nor the marginal cost.
+for (const k of ['scan', 'fixDryRun']) {
+  const per = SIZES.map((n) => results.sizes[n][k].msPerService);
+  const perOk = per.every((v, i) => i === 0 || (v !== undefined && per[i - 1] !== undefined && v <= per[i - 1] * 1.1));
+  const m = marginal[k].map((x) => x.msPerService);
+  const margOk = m.every((v, i) => i === 0 || v <= Math.max(m[i - 1], 0.5) * 1.3);
+  target(`${k} time per service does not grow with N`, per.includes(undefined) ? undefined : perOk && margOk, `${SIZES.map((n, i) => `${n}: ${per[i]}`).join(', ')} ms/service; marginal ${m.join(', ')}`);
+}
+say('');
+
+results.errors = errors;
+fs.writeFileSync(path.join(HERE, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+say(`wrote ${path.relative(ROOT, path.join(HERE, 'results.json'))}`);
+if (errors.length) {
+  say('');
+  for (const e of errors) say(`ERROR ${e}`);
+  process.exit(1);
+}
