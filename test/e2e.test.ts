@@ -811,11 +811,24 @@ const multiStage = (file: string, toolchain: string[]) => (t: Record<string, str
   for (const p of toolchain) expect(last, `${file}: final stage installs ${p}`).not.toMatch(new RegExp(`\\b${p}\\b`));
 };
 
+/**
+ * In the final stage, the dependencies arrive (a `pip install` RUN, or the COPY of an environment
+ * built in an earlier stage) before the sources do, so a source change does not redo that layer.
+ */
+const depsBeforeSources = (file: string, sources: RegExp) => (t: Record<string, string>) => {
+  const last = finalStage(t[file]!);
+  const deps = last.search(/^(?:RUN .*pip install|COPY --from=\S+ \/opt\/venv)/m);
+  const src = last.search(sources);
+  expect(deps, `${file}: dependencies in the final stage`).toBeGreaterThan(-1);
+  expect(src, `${file}: sources copied in the final stage`).toBeGreaterThan(-1);
+  expect(deps, `${file}: the final stage gets its dependencies before the sources`).toBeLessThan(src);
+};
+
 const EXPECT: Record<string, Expectation[]> = {
   demo: [
     { rule: 'dockerfile/non-root-user', file: 'Dockerfile', fixed: finalStageUser('Dockerfile') },
     { rule: 'dockerfile/multi-stage-build', file: 'Dockerfile', fixed: multiStage('Dockerfile', ['build-essential', 'libpq-dev']) },
-    { rule: 'dockerfile/dependency-cache-order', file: 'Dockerfile' },
+    { rule: 'dockerfile/dependency-cache-order', file: 'Dockerfile', fixed: depsBeforeSources('Dockerfile', /^COPY .*\. \.$/m) },
     { rule: 'compose/migrate-service', file: 'Dockerfile', fixed: noLiteral('Dockerfile', 'alembic upgrade head') },
     { rule: 'compose/hardcoded-secret', file: 'docker-compose.yml', fixed: noLiteral('docker-compose.yml', 'demo-password') },
     { rule: 'compose/dev-reload', file: 'docker-compose.yml', fixed: noLiteral('docker-compose.yml', '--reload', './app:/app/app') },
@@ -830,14 +843,7 @@ const EXPECT: Record<string, Expectation[]> = {
     {
       rule: 'dockerfile/dependency-cache-order',
       file: 'apps/backend-rag/Dockerfile',
-      fixed: (t) => {
-        const d = t['apps/backend-rag/Dockerfile']!;
-        const install = d.search(/^RUN .*pip install/m);
-        const scripts = d.search(/^COPY .*\*\.py/m);
-        expect(install, 'pip install').toBeGreaterThan(-1);
-        expect(scripts, 'COPY *.py').toBeGreaterThan(-1);
-        expect(install, 'dependencies are installed before the scripts are copied').toBeLessThan(scripts);
-      },
+      fixed: depsBeforeSources('apps/backend-rag/Dockerfile', /^COPY .*\*\.py/m),
     },
     { rule: 'repo/dockerignore', file: ['apps/backend-rag/Dockerfile'], fixed: (t) => expect(t['apps/backend-rag/.dockerignore']).toBeDefined() },
     { rule: 'python/settings-validation', file: 'apps/backend-rag/backend/core/config.py' },

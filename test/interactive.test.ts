@@ -268,16 +268,21 @@ describe('interactive fix in a pseudo-terminal', () => {
     const after = snapshot(dir);
     const changed = changedPaths(before, after).filter((p) => after.get(p)?.kind !== 'dir');
     expect(Number(m![2])).toBe(changed.length);
-    expect(Number(m![1])).toBeLessThanOrEqual(fixable.length);
+    // At least every original fixable finding (fixes can make new ones, which are offered too).
+    expect(Number(m![1])).toBeGreaterThanOrEqual(fixable.length);
     // Every original fixable finding is gone.
     const left = scanFindings(dir).filter((f) => fixable.some((o) => o.id === f.id));
     expect(left.map((f) => `${f.rule} ${f.file}:${f.line}`)).toEqual([]);
-    // The same files as the non-interactive run.
+    // The same files as the non-interactive run, and nothing left for it to do.
     const yes = copyProject(PROJECT);
     const ybefore = snapshot(yes);
     const r = runCli(['fix', '--yes', '--all', yes]);
     expect(r.code, describeRun(['fix', '--yes', '--all', yes], r)).toBe(0);
     expect(changed).toEqual(changedPaths(ybefore, snapshot(yes)).filter((p) => !fs.statSync(path.join(yes, p)).isDirectory()));
+    // (Not byte-identical: one by one, fixes land in another order, e.g. a service's `networks:` and
+    // `deploy:` keys swap places. Both orders are valid; the files and what is fixed are the same.)
+    const rest = runCli(['fix', '--dry-run', '--all', dir]);
+    expect(rest.stdout, 'fix --all after "a" has nothing left to do').toBe('');
   }, SLOW);
 
   it('Enter takes the default: safe fixes applied, review fixes skipped — the same as fix --yes', async () => {

@@ -91,6 +91,8 @@ type Answer = 'apply' | 'skip' | 'all' | 'skip-rule' | 'quit';
  * accepted fixes change was edited on disk meanwhile, nothing is written and the user may re-plan,
  * i.e. review again against the new contents.
  */
+const MAX_REVIEW_ROUNDS = 5;
+
 async function interactiveFix(ws: Workspace, o: RunOptions, from: LoadedReport[] | undefined, reopen: () => Workspace): Promise<number> {
   const { expand, confirm } = await import('@inquirer/prompts');
   const session = newSession(ws, o);
@@ -111,7 +113,18 @@ async function interactiveFix(ws: Workspace, o: RunOptions, from: LoadedReport[]
   const skippedRules = new Set<string>();
   const outcomes: Outcome[] = [];
   let applyRest = false;
-  for (let i = 0; i < findings.length; i++) {
+  // Fixes can make new findings (python/getenv-call-site once python/settings-validation made the
+  // Settings class): when the list is done, rescan and offer the new ones, as planFixes does.
+  const seen = new Set(scanned.map((f) => f.id));
+  let rounds = 0;
+  for (let i = 0; ; i++) {
+    if (i === findings.length) {
+      if (from || rounds++ >= MAX_REVIEW_ROUNDS || !outcomes.some((x) => x.status === 'applied')) break;
+      const fresh = (await session.scan()).filter((x) => x.fixable && !seen.has(x.id));
+      for (const x of fresh) seen.add(x.id);
+      if (fresh.length === 0) break;
+      findings.push(...fresh);
+    }
     const f = findings[i]!;
     if (skippedRules.has(f.rule)) continue;
     if (applyRest) {
