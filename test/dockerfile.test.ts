@@ -430,12 +430,13 @@ RUN groupadd --system --gid 10001 nuzantara \\
     && useradd --system --uid 10001 --gid nuzantara --no-create-home nuzantara \\
     && chown nuzantara:nuzantara /app
 
+COPY --from=builder /opt/venv /opt/venv
+ENV PATH="/opt/venv/bin:$PATH"
+
 # Copy root scripts
 COPY --chown=nuzantara:nuzantara *.py ./
 # Copy requirements and install
 COPY --chown=nuzantara:nuzantara requirements.txt .
-COPY --from=builder /opt/venv /opt/venv
-ENV PATH="/opt/venv/bin:$PATH"
 
 # Copy application code
 COPY --chown=nuzantara:nuzantara backend/ ./backend/
@@ -450,18 +451,19 @@ CMD ["uvicorn", "main_cloud:app", "--host", "0.0.0.0", "--port", "8080"]
     );
   });
 
-  it('cache order + multi-stage: the install moves to the builder, which resolves the cache order', async () => {
+  it('cache order + multi-stage: the install moves to the builder and its result comes before the sources', async () => {
     const { text, statuses } = await fixWith(seedProject(), [RULES[0]!, RULES[1]!]);
     expect(statuses).toEqual(['dockerfile/dependency-cache-order: resolved', 'dockerfile/multi-stage-build: applied']);
     expect(text).toBe(
       BUILDER +
         `
+COPY --from=builder /opt/venv /opt/venv
+ENV PATH="/opt/venv/bin:$PATH"
+
 # Copy root scripts
 COPY *.py ./
 # Copy requirements and install
 COPY requirements.txt .
-COPY --from=builder /opt/venv /opt/venv
-ENV PATH="/opt/venv/bin:$PATH"
 
 # Copy application code
 COPY backend/ ./backend/

@@ -11,6 +11,7 @@ import {
   BuildContext,
   copiesOnlyManifests,
   depInstall,
+  isContextCopy,
   installScripts,
   isBuildPackage,
   isHousekeeping,
@@ -32,6 +33,7 @@ import {
   commandIndex,
   copyArgs,
   freeStageName,
+  insertParagraphBefore,
   keywordStyle,
   lineEndOf,
   leadingCommentStart,
@@ -72,6 +74,8 @@ interface Plan {
   /** ENV/ARG instructions the builder needs too. */
   envs: DInstruction[];
   workdir?: string;
+  /** The runtime stage gets the built environment before this COPY of the sources (else where the install was). */
+  runtimeBefore?: DInstruction;
   prune?: string;
   problem?: string;
 }
@@ -206,6 +210,20 @@ function plan(ws: Workspace, file: string, m: DockerfileModel): Plan | undefined
 
   // The builder works where the installs ran.
   p.workdir = workdirAt(m, stage, firstInstall);
+  // The virtualenv does not depend on the sources: it goes before them, so that a source change
+  // does not make a new copy of it. (node_modules stays where the install was: a COPY of the
+  // sources may carry a node_modules directory that the install used to replace.)
+  if (ecosystem === 'python') {
+    const sourcesFirst = body.find((i) => i.start < firstInstall!.start && isContextCopy(m, i) && !copiesOnlyManifests(m, i, ctx, new Set(sources.map((x) => x.rel))));
+    const clash = body.some((i) => {
+      if (!sourcesFirst || i.start < sourcesFirst.start || i.start > firstInstall!.start) return false;
+      const c = copyArgs(m, i);
+      if (!c) return false;
+      const dest = resolveContainerPath(workdirAt(m, stage, i) ?? '/', c.dest);
+      return dest === '/' || dest === '/opt' || dest.startsWith('/opt/venv');
+    });
+    if (sourcesFirst && !clash) p.runtimeBefore = sourcesFirst;
+  }
   const kw = keywordStyle(m);
   const groups = new Map<string, string[]>();
   for (const s of sources) {
@@ -372,11 +390,12 @@ function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
   p.installRuns.forEach((r, i) => {
     const hasComments = leadingCommentStart(m, r) < lineStartOf(m, r);
     addBlock(blocksText(m, [r]), hasComments);
-    if (i === 0) {
+    if (i === 0 && !p.runtimeBefore) {
       const b = blockOf(m, r);
       out.push({ file, start: b.start, end: b.end, text: runtimeLines.map((l) => l + '\n').join('') });
     } else out.push(removeBlock(m, r, file));
   });
+  if (p.runtimeBefore) out.push(insertParagraphBefore(m, p.runtimeBefore, runtimeLines, file));
   if (p.prune) parts.push(p.prune + '\n');
   // The builder goes before the final FROM (before the comments that belong to it in a multi-stage file).
   const at = leadingCommentStart(m, from);
@@ -404,7 +423,8 @@ export default defineRule({
       'for Python a virtualenv at /opt/venv that `pip install` fills, for Node `node_modules` from `npm ci` (or yarn, ' +
       'pnpm; pruned to production dependencies with `npm prune --omit=dev` when nothing later needs the development ' +
       'ones). The final stage copies the result (`COPY --from=builder /opt/venv /opt/venv` and ' +
-      '`ENV PATH="/opt/venv/bin:$PATH"`), installs runtime libraries instead of -dev packages where the mapping is ' +
+      '`ENV PATH="/opt/venv/bin:$PATH"`, before the sources so that a source change does not copy it again), ' +
+      'installs runtime libraries instead of -dev packages where the mapping is ' +
       'well known (libpq-dev → libpq5, libjpeg-dev → libjpeg62-turbo, Alpine postgresql-dev → libpq …), and keeps ' +
       'the other packages (curl, ca-certificates). Comments, existing stages, ARGs before FROM and parser directives are kept.',
     safetyNote:
