@@ -33,7 +33,7 @@ import {
   type Entry,
 } from './helpers/cli.js';
 import { gitApply, initRepo, patchP1, writePatch } from './helpers/git.js';
-import { REPO, tmpDir } from './helpers/tree.js';
+import { REPO, copyTree, tmpDir } from './helpers/tree.js';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 const SLOW = 240_000;
@@ -734,6 +734,15 @@ describe('file formats', () => {
 
   it('CRLF files stay CRLF, with the same changes as their LF originals', () => {
     const { dir, files, ref } = variant(crlf);
+    // The dry-run patch of CRLF files applies too (its lines carry the CR).
+    const repo = fs.realpathSync(tmpDir('shipshape-e2e-crlf-'));
+    copyTree(dir, repo);
+    initRepo(repo);
+    const dry = runCli(['fix', '--dry-run', '--all', dir]);
+    expect(dry.code, describeRun(['fix', '--dry-run', '--all', dir], dry)).toBe(0);
+    const patchFile = writePatch(fs.realpathSync(tmpDir()), 'crlf.patch', dry.stdout);
+    const applied = gitApply(repo, patchFile);
+    expect(applied.code, `git apply: ${applied.stderr}`).toBe(0);
     const r = runCli(['fix', '--yes', '--all', dir]);
     expect(r.code, describeRun(['fix', '--yes', '--all', dir], r)).toBe(0);
     const got = snapshot(dir);
@@ -744,6 +753,7 @@ describe('file formats', () => {
     }
     expect([...got.keys()]).toEqual([...ref.fixed.keys()]);
     for (const f of files) expect(got.get(f)!.bytes!.toString('utf8'), `${f} has no lone LF`).not.toMatch(/[^\r]\n/);
+    expect(filesOf(snapshot(repo)), 'git apply of the CRLF dry-run patch gives what fix --yes writes').toEqual(filesOf(got));
   }, SLOW);
 
   it('a UTF-8 byte order mark stays', () => {
