@@ -67,10 +67,30 @@ export function newSession(ws: Workspace, o: RunOptions = {}): FixSession {
   return new FixSession(ws, chosenRules(o), runOptions(o));
 }
 
-/** Scan, then apply every selected fix in memory. Nothing is written. */
+/** Rounds of re-scanning after the first: fixes can reveal findings of other rules. */
+const MAX_ROUNDS = 5;
+
+/**
+ * Scan, then apply every selected fix in memory. Nothing is written. Like ESLint, it scans again
+ * after applying: a fix can reveal new findings (the settings module one rule creates gives another
+ * rule call sites to rewrite), which are fixed in further rounds, so that fixing the result again
+ * proposes nothing. Findings seen in an earlier round are not retried; `findings` are those of the
+ * first scan, `outcomes` cover every round.
+ */
 export async function planFixes(ws: Workspace, o: RunOptions = {}): Promise<PlanResult> {
   const session = newSession(ws, o);
   const findings = await session.scan();
   const outcomes = await session.applyMany(selectForFix(findings, Boolean(o.all)));
+  const seen = new Set(findings.map((f) => f.id));
+  for (let round = 0; round < MAX_ROUNDS && outcomes.some((x) => x.status === 'applied'); round++) {
+    const fresh = (await session.scan()).filter((f) => !seen.has(f.id));
+    for (const f of fresh) seen.add(f.id);
+    const fixable = selectForFix(fresh, Boolean(o.all));
+    if (fixable.length === 0) break;
+    outcomes.push(...(await session.applyMany(fixable)));
+  }
+  // A rule that fails fails in every round: report it once.
+  const failures = new Map(session.failures.map((f) => [`${f.rule}\0${f.message}`, f]));
+  session.failures.splice(0, session.failures.length, ...failures.values());
   return { session, findings, outcomes, changes: fileChanges(ws) };
 }
