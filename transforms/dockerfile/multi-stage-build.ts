@@ -30,7 +30,6 @@ import {
   applyTo,
   blockOf,
   blocksText,
-  commandIndex,
   copyArgs,
   freeStageName,
   insertParagraphBefore,
@@ -474,5 +473,3 @@ export default defineRule({
   },
 });
 
-void resolveContainerPath;
-void commandIndex;
