@@ -399,6 +399,7 @@ RUN apt-get update && apt-get install -y \\
     build-essential \\
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# Copy requirements and install
 COPY requirements.txt .
 RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
@@ -435,8 +436,6 @@ ENV PATH="/opt/venv/bin:$PATH"
 
 # Copy root scripts
 COPY --chown=nuzantara:nuzantara *.py ./
-# Copy requirements and install
-COPY --chown=nuzantara:nuzantara requirements.txt .
 
 # Copy application code
 COPY --chown=nuzantara:nuzantara backend/ ./backend/
@@ -462,8 +461,6 @@ ENV PATH="/opt/venv/bin:$PATH"
 
 # Copy root scripts
 COPY *.py ./
-# Copy requirements and install
-COPY requirements.txt .
 
 # Copy application code
 COPY backend/ ./backend/

@@ -555,6 +555,28 @@ export function removeBlock(m: DockerfileModel, ins: DInstruction, file: string)
   return { file, start: b.start, end, text: '' };
 }
 
+/**
+ * Remove several instructions with their comment blocks. Blocks that touch are removed as one span,
+ * and each span is removed as removeBlock removes one block (one of two surrounding blank lines goes).
+ */
+export function removeBlocks(m: DockerfileModel, list: DInstruction[], file: string): ModifyEdit[] {
+  const text = m.text;
+  const spans = list.map((ins) => blockOf(m, ins)).sort((a, b) => a.start - b.start);
+  const merged: { start: number; end: number }[] = [];
+  for (const s of spans) {
+    const last = merged[merged.length - 1];
+    if (last && s.start <= last.end) last.end = Math.max(last.end, s.end);
+    else merged.push({ ...s });
+  }
+  return merged.map((b) => {
+    let end = b.end;
+    const blankBefore = b.start > 0 && blankLineAt(text, lineStartAt(text, b.start - 1));
+    if (blankBefore && blankLineAt(text, end)) end = lineEndAfter(text, end);
+    else if (end === text.length && blankBefore) return { file, start: lineStartAt(text, b.start - 1), end, text: '' };
+    return { file, start: b.start, end, text: '' };
+  });
+}
+
 /** Text of instructions with their comment blocks, one after the other (a blank line kept between blocks that had one). */
 export function blocksText(m: DockerfileModel, list: DInstruction[]): string {
   let out = '';

@@ -4,11 +4,13 @@
 // virtualenv at /opt/venv for pip, node_modules for npm/yarn/pnpm); the runtime stage copies the
 // built environment and installs runtime libraries instead of -dev packages.
 import { defineRule } from '../../src/rule.js';
+import { basename } from '../../src/classify.js';
 import type { FileEdit, FindingInput, ModifyEdit } from '../../src/types.js';
 import type { Workspace } from '../../src/workspace.js';
 import { dockerfile, finalStage, imageFamily, parentStage, type DInstruction, type DockerfileModel, type DStage, type ImageFamily } from '../../src/parsers/dockerfile.js';
 import {
   BuildContext,
+  copiedFiles,
   copiesOnlyManifests,
   depInstall,
   isContextCopy,
@@ -38,7 +40,7 @@ import {
   leadingCommentStart,
   lineStartOf,
   mergeEdits,
-  removeBlock,
+  removeBlocks,
   runScript,
   wordEdits,
   type RunScript,
@@ -68,6 +70,8 @@ interface Plan {
   installs: DepInstall[];
   /** Manifest-only COPYs repeated in the builder. */
   manifestCopies: DInstruction[];
+  /** Manifest-only COPYs that nothing in the runtime stage reads once the install has moved: they go. */
+  dropCopies: DInstruction[];
   /** COPY lines for manifests that come with broader COPYs (those stay in the runtime stage). */
   generatedCopies: string[];
   /** ENV/ARG instructions the builder needs too. */
@@ -80,6 +84,11 @@ interface Plan {
 }
 
 const BUILD_ENV = /^(PIP_|UV_|POETRY_|PIPENV_|NPM_CONFIG_|npm_config_|YARN_|PNPM_|NODE_ENV$|NODE_OPTIONS$|DEBIAN_FRONTEND$|PYTHONDONTWRITEBYTECODE$|CFLAGS$|LDFLAGS$)/;
+
+/** A pip requirements or constraints file (read only by pip, never by the application). */
+function isRequirementsFile(rel: string): boolean {
+  return /(^|\/)(requirements|constraints)[^/]*\.(txt|in)$/.test(rel) || /(^|\/)requirements\/[^/]+\.(txt|in)$/.test(rel);
+}
 
 function rootStage(m: DockerfileModel, stage: DStage): DStage {
   let s = stage;
@@ -201,6 +210,7 @@ function plan(ws: Workspace, file: string, m: DockerfileModel): Plan | undefined
     installRuns,
     installs,
     manifestCopies: [],
+    dropCopies: [],
     generatedCopies: [],
     envs: [],
   };
@@ -238,6 +248,18 @@ function plan(ws: Workspace, file: string, m: DockerfileModel): Plan | undefined
     groups.set(dest, list);
   }
   p.manifestCopies.sort((a, b) => a.start - b.start);
+  // Python: requirements files only feed pip. Once the install is in the builder, a COPY that only
+  // brought them is dead weight in the runtime stage, unless something left there names them.
+  if (ecosystem === 'python') {
+    const leaving = new Set<DInstruction>([...installRuns, ...pkgRuns.filter((r) => r.moveWhole).map((r) => r.ins)]);
+    for (const c of p.manifestCopies) {
+      const files = copiedFiles(m, c, ctx);
+      if (!files.complete || !files.files.length || !files.files.every(isRequirementsFile)) continue;
+      const names = files.files.map((f) => basename(f));
+      const used = body.some((i) => i !== c && !leaving.has(i) && names.some((n) => i.raw.includes(n)));
+      if (!used) p.dropCopies.push(c);
+    }
+  }
   for (const [dest, rels] of groups) p.generatedCopies.push([kw('COPY'), ...rels, dest].join(' '));
 
   // ENV/ARG the moved commands read, or that configure the package managers.
@@ -364,11 +386,12 @@ function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
   };
   for (const e of p.envs) parts.push(m.text.slice(lineStartOf(m, e), lineEndOf(m, e)).replace(/\n?$/, '\n'));
   const out: ModifyEdit[] = [];
+  const removed: DInstruction[] = [...p.dropCopies];
   for (const r of p.pkgRuns) {
     if (r.moveWhole) {
       const hasComments = leadingCommentStart(m, r.ins) < lineStartOf(m, r.ins);
       addBlock(blocksText(m, [r.ins]), hasComments);
-      out.push(removeBlock(m, r.ins, file));
+      removed.push(r.ins);
     } else {
       // The RUN's comments stay with it in the runtime stage (they may be about what stays there).
       parts.push(editedCopy(m, r, file));
@@ -376,7 +399,11 @@ function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
     }
   }
   if (p.workdir && p.workdir !== '/') parts.push(`${kw('WORKDIR')} ${p.workdir}\n`);
-  for (const c of p.manifestCopies) parts.push(builderCopy(m, c));
+  for (const c of p.manifestCopies) {
+    // A COPY that leaves the runtime stage takes its comments to the builder.
+    if (p.dropCopies.includes(c)) parts.push(m.text.slice(leadingCommentStart(m, c), lineStartOf(m, c)));
+    parts.push(builderCopy(m, c));
+  }
   for (const l of p.generatedCopies) parts.push(l + '\n');
   const runtimeLines: string[] = [];
   if (p.ecosystem === 'python') {
@@ -392,8 +419,9 @@ function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
     if (i === 0 && !p.runtimeBefore) {
       const b = blockOf(m, r);
       out.push({ file, start: b.start, end: b.end, text: runtimeLines.map((l) => l + '\n').join('') });
-    } else out.push(removeBlock(m, r, file));
+    } else removed.push(r);
   });
+  out.push(...removeBlocks(m, removed, file));
   if (p.runtimeBefore) out.push(insertParagraphBefore(m, p.runtimeBefore, runtimeLines, file));
   if (p.prune) parts.push(p.prune + '\n');
   // The builder goes before the final FROM (before the comments that belong to it in a multi-stage file).
@@ -422,7 +450,8 @@ export default defineRule({
       'for Python a virtualenv at /opt/venv that `pip install` fills, for Node `node_modules` from `npm ci` (or yarn, ' +
       'pnpm; pruned to production dependencies with `npm prune --omit=dev` when nothing later needs the development ' +
       'ones). The final stage copies the result (`COPY --from=builder /opt/venv /opt/venv` and ' +
-      '`ENV PATH="/opt/venv/bin:$PATH"`, before the sources so that a source change does not copy it again), ' +
+      '`ENV PATH="/opt/venv/bin:$PATH"`, before the sources so that a source change does not copy it again; a COPY ' +
+      'that only brought requirements files for the moved install goes with it), ' +
       'installs runtime libraries instead of -dev packages where the mapping is ' +
       'well known (libpq-dev → libpq5, libjpeg-dev → libjpeg62-turbo, Alpine postgresql-dev → libpq …), and keeps ' +
       'the other packages (curl, ca-certificates). Comments, existing stages, ARGs before FROM and parser directives are kept.',
@@ -441,7 +470,7 @@ export default defineRule({
         'FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential libpq-dev curl \\\n    && rm -rf /var/lib/apt/lists/*\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\nCMD ["gunicorn", "app:app"]\n',
       after:
         'FROM python:3.12-slim AS builder\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential libpq-dev \\\n    && rm -rf /var/lib/apt/lists/*\nWORKDIR /app\nCOPY requirements.txt .\nRUN python -m venv /opt/venv\nENV PATH="/opt/venv/bin:$PATH"\nRUN pip install --no-cache-dir -r requirements.txt\n\n' +
-        'FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libpq5 curl \\\n    && rm -rf /var/lib/apt/lists/*\nWORKDIR /app\nCOPY requirements.txt .\nCOPY --from=builder /opt/venv /opt/venv\nENV PATH="/opt/venv/bin:$PATH"\nCOPY . .\nCMD ["gunicorn", "app:app"]\n',
+        'FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libpq5 curl \\\n    && rm -rf /var/lib/apt/lists/*\nWORKDIR /app\nCOPY --from=builder /opt/venv /opt/venv\nENV PATH="/opt/venv/bin:$PATH"\nCOPY . .\nCMD ["gunicorn", "app:app"]\n',
     },
   },
   detect({ ws }) {
