@@ -2,14 +2,15 @@
 // for the container to start, not for the server to accept connections), and app services whose
 // code declares a health route but whose container never probes it. The fix adds the canonical
 // check — using only what the image already has — and makes dependents wait for `service_healthy`.
+// An existing check that runs curl or wget in an image without it (seed 003) gets a working test.
 import { defineRule } from '../../src/rule.js';
 import type { FileEdit, FindingInput } from '../../src/types.js';
 import type { Workspace } from '../../src/workspace.js';
 import { compose, composeFiles, dependsOnEdits, parseImage, type ComposeFile, type ComposeService, type ServiceKind } from '../../src/project/compose.js';
-import { insertPair, raw, replacePairValue, findPair, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
-import { dockerfile, finalStage, imageFamily, type DockerfileModel, type DStage } from '../../src/parsers/dockerfile.js';
+import { insertPair, raw, replacePairValue, replaceValueInline, findPair, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
+import { dockerfile, finalStage, imageFamily, parseDockerfile, type DockerfileModel, type DStage, type ImageFamily } from '../../src/parsers/dockerfile.js';
 import { analyzeApp, type Endpoint } from '../../src/project/web.js';
-import { isScalar } from 'yaml';
+import { isMap, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 
 interface Timing {
   interval: string;
@@ -179,34 +180,193 @@ async function appPlan(ws: Workspace, svc: ComposeService): Promise<AppPlan | un
     resolvePort('${PORT}', svc) ??
     (py ? '8000' : '3000');
   const url = `http://127.0.0.1:${port}${route.path}`;
-  const family = imageFamily(m, stage);
-  let base = stage;
-  for (let s = stage, guard = 0; guard < 16; guard++) {
-    const parent = m.stages.find((x) => x.name && x.name === s.imageName && x.index < s.index);
-    if (!parent) break;
-    s = base = parent;
-  }
-  const name = base.imageName.toLowerCase();
   const plan: AppPlan = { route, port };
-  if (family === 'scratch') plan.reason = 'the image is built FROM scratch: it has no program to probe the health route with';
-  else if (family === 'alpine') plan.probe = ['CMD', 'wget', '-q', '--spider', url];
-  else if (py) {
-    const bin = name === 'python' || name.endsWith('/python') ? 'python' : 'python3';
-    plan.probe = ['CMD', bin, '-c', `import urllib.request; urllib.request.urlopen('${url}', timeout=3)`];
-  } else if (name === 'node' || name.endsWith('/node') || /nodejs/.test(name)) {
-    const v = majorMinor(base.tag);
-    plan.probe =
-      v && v[0] < 18
-        ? ['CMD', 'node', '-e', `require('http').get('${url}', (r) => process.exit(r.statusCode < 400 ? 0 : 1)).on('error', () => process.exit(1))`]
-        : ['CMD', 'node', '-e', `fetch('${url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
-  } else plan.reason = `shipshape does not know which HTTP client the ${base.image} image has`;
+  const info = infoOfStage(m, stage);
+  const p = probeFor(info, url, py ? 'python' : undefined);
+  if ('probe' in p) plan.probe = p.probe;
+  else plan.reason = p.reason;
   return plan;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the image has: its base (following FROM <stage>), its family, and the HTTP clients it installs.
+
+type Tool = 'curl' | 'wget';
+
+interface ImageInfo {
+  /** The base image reference as written (python:3.11-slim). */
+  ref: string;
+  /** Image name without registry and tag, lower case (python, distroless/python3-debian12). */
+  name: string;
+  tag: string;
+  family: ImageFamily;
+  /** HTTP clients a RUN of the image's stages installs (apt-get/apk/yum/dnf). */
+  installs: Set<Tool>;
+}
+
+const INSTALL = /\b(?:apt-get|apt|apk|yum|dnf|microdnf|zypper)\b[^;&|]*?\b(?:install|add)\b([^;&|]*)/g;
+
+function infoOfStage(m: DockerfileModel, stage: DStage): ImageInfo {
+  const installs = new Set<Tool>();
+  let base = stage;
+  for (let s: DStage | undefined = stage, guard = 0; s && guard < 16; guard++) {
+    base = s;
+    for (const i of s.instructions) {
+      if (i.keyword !== 'RUN') continue;
+      const text = i.json ? i.json.join(' ') : i.args;
+      for (const mm of text.matchAll(INSTALL)) {
+        for (const w of mm[1]!.split(/\s+/)) {
+          const pkg = w.replace(/[=<>].*$/, '');
+          if (pkg === 'curl' || pkg === 'wget') installs.add(pkg);
+        }
+      }
+    }
+    const cur: DStage = s;
+    s = m.stages.find((x) => x.name && x.name === cur.imageName && x.index < cur.index);
+  }
+  return { ref: base.image, name: base.imageName.toLowerCase(), tag: base.tag.toLowerCase(), family: imageFamily(m, stage), installs };
+}
+
+/** What shipshape knows about a service's image: from the Dockerfile it builds, else from `image:`. */
+function imageInfo(ws: Workspace, svc: ComposeService): ImageInfo | undefined {
+  const b = svc.build;
+  if (b) {
+    if (!b.dockerfile || !ws.exists(b.dockerfile)) return undefined;
+    const m = dockerfile(ws, b.dockerfile);
+    return m ? infoOfStage(m, buildStage(m, b.target)) : undefined;
+  }
+  if (!svc.image || /[$\s]/.test(svc.image)) return undefined;
+  try {
+    const m = parseDockerfile(`FROM ${svc.image}\n`);
+    return infoOfStage(m, finalStage(m));
+  } catch {
+    return undefined;
+  }
+}
+
+const isOfficial = (name: string, n: string) => name === n || name.endsWith('/' + n);
+
+/** Whether the image has an HTTP client: false when it is known to lack it, undefined when shipshape cannot tell. */
+function hasTool(info: ImageInfo, tool: Tool): boolean | undefined {
+  if (info.installs.has(tool)) return true;
+  switch (info.family) {
+    case 'scratch':
+    case 'distroless':
+      return false;
+    case 'alpine':
+      return tool === 'wget'; // busybox wget; curl is not in the base image
+    case 'debian':
+      // The official language images' default variants (buildpack-deps) have curl and wget; the slim
+      // variants and the plain distribution images have neither.
+      if (/slim/.test(info.tag)) return false;
+      if (['debian', 'ubuntu'].some((n) => isOfficial(info.name, n))) return false;
+      if (['python', 'node'].some((n) => isOfficial(info.name, n))) return true;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The language runtime the image ships, from its base image name. */
+function runtimeOf(info: ImageInfo): 'python' | 'node' | undefined {
+  if (/(?:^|\/)(?:python\d*|pypy)(?:[-_].*)?$/.test(info.name)) return 'python';
+  if (/(?:^|\/)(?:node|nodejs\d*)(?:[-_].*)?$/.test(info.name)) return 'node';
+  return undefined;
+}
+
+/**
+ * A probe of url that uses what the image has: busybox wget on Alpine, Python's urllib in Python
+ * images, Node's fetch (http.get before Node 18) in Node images.
+ */
+function probeFor(info: ImageInfo, url: string, lang: 'python' | 'node' | undefined): { probe: Probe } | { reason: string } {
+  if (info.family === 'scratch') return { reason: 'the image is built FROM scratch: it has no program to probe the health route with' };
+  if (hasTool(info, 'wget') === true && info.family === 'alpine') return { probe: ['CMD', 'wget', '-q', '--spider', url] };
+  const rt = runtimeOf(info) ?? lang;
+  if (rt === 'python') {
+    const bin = isOfficial(info.name, 'python') ? 'python' : 'python3';
+    return { probe: ['CMD', bin, '-c', `import urllib.request; urllib.request.urlopen('${url}', timeout=3)`] };
+  }
+  if (rt === 'node') {
+    // Distroless Node images have node outside PATH.
+    const bin = info.family === 'distroless' ? '/nodejs/bin/node' : 'node';
+    const v = majorMinor(info.tag);
+    return {
+      probe:
+        v && v[0] < 18
+          ? ['CMD', bin, '-e', `require('http').get('${url}', (r) => process.exit(r.statusCode < 400 ? 0 : 1)).on('error', () => process.exit(1))`]
+          : ['CMD', bin, '-e', `fetch('${url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+    };
+  }
+  return { reason: `shipshape does not know which HTTP client the ${info.ref} image has` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Existing healthchecks that cannot work: curl or wget in an image that lacks it (seed 003).
+
+interface Broken {
+  cf: ComposeFile;
+  svc: ComposeService;
+  tool: Tool;
+  info: ImageInfo;
+  /** The `test` pair and its value node. */
+  pair: Pair<Node, Node>;
+  test: Node;
+  url?: string;
+  probe?: Probe;
+  reason?: string;
+}
+
+/** The program and arguments a healthcheck test runs (CMD form, or the words of a shell command). */
+function testWords(node: Node): string[] | undefined {
+  if (isSeq(node)) {
+    const items = (node as YAMLSeq).items.map((i) => (isScalar(i) ? String((i as Scalar).value) : undefined));
+    if (items.some((i) => i === undefined)) return undefined;
+    const [form, ...rest] = items as string[];
+    if (form === 'CMD') return rest;
+    if (form === 'CMD-SHELL') return rest.join(' ').split(/\s+/).filter(Boolean);
+    return undefined;
+  }
+  if (isScalar(node) && typeof (node as Scalar).value === 'string') return String((node as Scalar).value).split(/\s+/).filter(Boolean);
+  return undefined;
+}
+
+function brokenChecks(ws: Workspace): Broken[] {
+  const out: Broken[] = [];
+  for (const file of composeFiles(ws)) {
+    const cf = compose(ws, file);
+    if (!cf) continue;
+    for (const svc of cf.services) {
+      const hc = svc.healthcheck;
+      if (!svc.map || !hc || !isMap(hc.node)) continue;
+      const testPair = findPair(hc.node as YAMLMap, 'test');
+      const disabled = findPair(hc.node as YAMLMap, 'disable');
+      if (!testPair || !testPair.value || (disabled && isScalar(disabled.value) && disabled.value.value === true)) continue;
+      const words = testWords(testPair.value as Node);
+      const tool = words?.[0]?.replace(/^.*\//, '');
+      if (tool !== 'curl' && tool !== 'wget') continue;
+      const info = imageInfo(ws, svc);
+      if (!info || hasTool(info, tool) !== false) continue;
+      const url = words!.map((w) => w.replace(/^['"]|['"]$/g, '')).find((w) => /^https?:\/\//.test(w));
+      const b: Broken = { cf, svc, tool, info, pair: testPair as Pair<Node, Node>, test: testPair.value as Node, url };
+      if (!url) b.reason = `the check has no URL shipshape can read: probe the service with what the image has (Python's urllib, Node's fetch) or install ${tool}`;
+      else if (hc.shared) b.reason = `the healthcheck is defined in an anchor${hc.anchor ? ` (&${hc.anchor})` : ''} that other services may share: change its test there`;
+      else {
+        const p = probeFor(info, url, undefined);
+        if ('probe' in p) b.probe = p.probe;
+        else b.reason = `${p.reason}: install ${tool} in the image, or probe with a program it has`;
+      }
+      out.push(b);
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
 
 interface Data {
   service: string;
+  /** The existing check runs a tool the image lacks: replace its test. */
+  broken?: Tool;
 }
 
 interface Candidate {
@@ -247,16 +407,16 @@ function testValue(probe: Probe): YamlValue {
 
 export default defineRule({
   id: 'compose/healthcheck',
-  title: 'Service has no healthcheck',
+  title: 'Service has no working healthcheck',
   fixTitle: 'Add a healthcheck and make dependents wait until the service is healthy',
   severity: 'medium',
   safety: 'safe',
   defaults: { ...DEFAULTS },
   docs: {
     why:
-      'Without a healthcheck, compose only knows that a container started, not that the server inside accepts connections: an app that `depends_on` its database starts while Postgres is still initialising and crashes or serves errors, and `docker compose ps` shows a wedged service as "running". The same holds for an app whose code has a /health route nobody calls.',
+      'Without a healthcheck, compose only knows that a container started, not that the server inside accepts connections: an app that `depends_on` its database starts while Postgres is still initialising and crashes or serves errors, and `docker compose ps` shows a wedged service as "running". The same holds for an app whose code has a /health route nobody calls, and for a healthcheck that runs a program the image does not have (`curl` in a `python:*-slim` image, `wget` in a Debian slim image, either in a distroless image): it fails every time, the service never becomes healthy, and everything that waits for it with `condition: service_healthy` never starts.',
     fix:
-      'Adds the canonical healthcheck for well-known images (pg_isready with the service\'s user and database, `redis-cli ping`, `mysqladmin ping`, MariaDB\'s `healthcheck.sh`, `mongosh … ping`, `rabbitmq-diagnostics ping`, ClickHouse `/ping`) and, for app services whose code declares a health route (FastAPI/Flask/Express `/health`, `/healthz`, `/ready`), a probe that uses what the image already has (Python\'s urllib in Python images, busybox `wget` on Alpine, Node\'s fetch) instead of installing curl. Services that depend on it get `condition: service_healthy`.',
+      'Adds the canonical healthcheck for well-known images (pg_isready with the service\'s user and database, `redis-cli ping`, `mysqladmin ping`, MariaDB\'s `healthcheck.sh`, `mongosh … ping`, `rabbitmq-diagnostics ping`, ClickHouse `/ping`) and, for app services whose code declares a health route (FastAPI/Flask/Express `/health`, `/healthz`, `/ready`), a probe that uses what the image already has (Python\'s urllib in Python images, busybox `wget` on Alpine, Node\'s fetch) instead of installing curl. Services that depend on it get `condition: service_healthy`. An existing check that calls curl or wget where the image lacks it (known from the Dockerfile\'s base image and whether a RUN installs the tool with apt-get/apk/yum/dnf, or from `image:`) gets its `test` replaced by the same kind of probe of the same URL; interval, timeout, retries, start_period and comments stay as they are.',
     safetyNote:
       'A healthcheck only observes the container; `condition: service_healthy` makes dependents wait for the check to pass at start-up (interval, timeout, retries and start period are options). `$$` in a check escapes compose interpolation: the variable is read inside the container.',
     references: [
@@ -280,10 +440,48 @@ export default defineRule({
         data: { service: c.svc.name } satisfies Data,
       });
     }
+    for (const b of brokenChecks(ctx.ws)) {
+      const waiting = b.cf.dependents(b.svc.name).filter((d) => d.dependsOn.some((x) => x.name === b.svc.name && x.condition === 'service_healthy'));
+      const r = b.test.range!;
+      out.push({
+        file: b.cf.file,
+        start: r[0],
+        end: r[1],
+        severity: 'high',
+        message:
+          `Service ${b.svc.name}'s healthcheck runs ${b.tool}, which the ${b.info.ref} image does not have: the check always fails and the service is reported unhealthy` +
+          (waiting.length ? `; ${waiting.map((d) => d.name).join(', ')} ${waiting.length > 1 ? 'wait' : 'waits'} for it to be healthy and never ${waiting.length > 1 ? 'start' : 'starts'}` : ''),
+        anchor: `${b.svc.name} ${b.tool}`,
+        fixable: b.probe !== undefined,
+        notFixableReason: b.probe === undefined ? b.reason : undefined,
+        data: { service: b.svc.name, broken: b.tool } satisfies Data,
+      });
+    }
     return out;
   },
   async fix(finding, ctx) {
-    const { service } = finding.data as Data;
+    const { service, broken } = finding.data as Data;
+    if (broken) {
+      const b = brokenChecks(ctx.ws).find((x) => x.cf.file === finding.file && x.svc.name === service && x.tool === broken);
+      if (!b || !b.probe) return null;
+      const t = b.cf.target;
+      const r = b.test.range!;
+      // Only the test changes: interval, timeout, retries, start_period and every comment stay.
+      if (t.text.slice(r[0], r[1]).includes('#')) return null;
+      try {
+        if (isSeq(b.test) && !(b.test as YAMLSeq).flow) {
+          // A block sequence becomes a flow one on the key line, like the checks shipshape writes.
+          const colon = t.text.indexOf(':', (b.pair.key as Node).range![1]);
+          let end = r[1];
+          while (end > colon && /\s/.test(t.text[end - 1]!)) end--;
+          return [{ file: b.cf.file, start: colon + 1, end, text: ' ' + `[${b.probe.map((w) => JSON.stringify(w)).join(', ')}]` }];
+        }
+        return [replaceValueInline(t, b.test, testValue(b.probe))];
+      } catch (e) {
+        if (e instanceof YamlEditError) return null;
+        throw e;
+      }
+    }
     const c = (await candidates(ctx.ws)).find((x) => x.cf.file === finding.file && x.svc.name === service);
     if (!c || !c.probe || !c.svc.map) return null;
     const o = ctx.options as unknown as Timing;
