@@ -670,3 +670,16 @@ export function holderOf(doc: Document, pair: Pair): YAMLMap | undefined {
   walk(doc.contents, 0);
   return found;
 }
+
+/** Top-level networks declared `internal: true` (no route to or from the host and the internet). */
+export function internalNetworks(cf: ComposeFile): Set<string> {
+  const out = new Set<string>();
+  const top = cf.section('networks');
+  if (!top || !isMap(top.node)) return out;
+  for (const p of (top.node as YAMLMap).items) {
+    if (!isScalar(p.key) || !isMap(p.value)) continue;
+    const internal = findPair(p.value as YAMLMap, 'internal');
+    if (internal && isScalar(internal.value) && (internal.value.value === true || internal.value.value === 'true')) out.add(String(p.key.value));
+  }
+  return out;
+}

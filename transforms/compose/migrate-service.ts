@@ -9,7 +9,7 @@ import { isMap, isScalar, isSeq, Scalar, type Node, type Pair, type YAMLMap, typ
 import { defineRule } from '../../src/rule.js';
 import { isDevCompose } from '../../src/project/migrations.js';
 import type { FileEdit, FindingInput, RuleContext } from '../../src/types.js';
-import { compose, composeFiles, dependsOnEdits, roleOf, type ComposeFile, type ComposeService, type Located } from '../../src/project/compose.js';
+import { compose, composeFiles, dependsOnEdits, internalNetworks, roleOf, type ComposeFile, type ComposeService, type Located } from '../../src/project/compose.js';
 import { blockItemEnd, flow, inlineText, mapColumn, renderPair, replaceScalar, replaceValueInline, styleOf, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
 import { dockerfile, type DInstruction, type DStage, type DockerfileModel } from '../../src/parsers/dockerfile.js';
 import {
@@ -565,8 +565,12 @@ function migrateServiceEdits(cf: ComposeFile, app: ComposeService, name: string,
   }
   const envFile = app.get('env_file');
   if (envFile) field('env_file', valueText(cf, envFile, keyCol));
+  // The networks it needs: a migration talks to the database only, so when the app is on an
+  // internal network (the databases' `backend`) it joins just that one, not the public-facing ones.
   const networks = app.get('networks');
-  if (networks) field('networks', valueText(cf, networks, keyCol));
+  const internal = app.networks.filter((n) => internalNetworks(cf).has(n));
+  if (internal.length && internal.length < app.networks.length) lines.push(renderPair('networks', internal, `${ind}${unit}`, style).replace(/\n$/, ''));
+  else if (networks) field('networks', valueText(cf, networks, keyCol));
   // The databases it needs, healthy when they have a healthcheck.
   const dbs = databaseDeps(cf, app);
   if (dbs.length) {

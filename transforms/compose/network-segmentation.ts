@@ -3,7 +3,7 @@
 // network and an `internal: true` `backend` network; databases and caches only on `backend`.
 import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { defineRule } from '../../src/rule.js';
-import { isDevCompose } from '../../src/project/migrations.js';
+import { isDevCompose, migrationCommand } from '../../src/project/migrations.js';
 import type { FileEdit, FindingInput } from '../../src/types.js';
 import { compose, composeFiles, isBackingService, roleOf, type ComposeFile, type ComposeService } from '../../src/project/compose.js';
 import { findPair, insertPair, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
@@ -27,7 +27,8 @@ export default defineRule({
       'Adds a `frontend` network and an `internal: true` `backend` network. Databases, caches, queues and search engines join ' +
       '`backend` only; proxies join `frontend` (and `backend` when they depend on a backing service); application services join ' +
       'both, so they keep reaching the databases and the internet. A backing service that publishes ports also stays on ' +
-      '`frontend`, because Docker does not publish ports of containers that are only on internal networks. `depends_on` is untouched.',
+      '`frontend`, because Docker does not publish ports of containers that are only on internal networks (a port bound to 127.0.0.1 ' +
+      'included). A one-shot migration job (others wait for it with `service_completed_successfully`) joins `backend` only. `depends_on` is untouched.',
     safetyNote:
       'Services on an internal network have no route to the internet: a database or cache that needs outbound access (replication ' +
       'to another host, backups to S3) must also join `frontend`. Containers started outside this file that connected to the ' +
@@ -131,13 +132,29 @@ interface Placement {
 function planOf(cf: ComposeFile): Placement[] {
   const backingNames = new Set(cf.services.filter((s) => isBackingService(s.kind)).map((s) => s.name));
   return cf.services.map((s) => {
+    // A port published on 127.0.0.1 still needs a non-internal network: Docker publishes no port of a
+    // container that is only on internal networks.
     if (isBackingService(s.kind)) return { service: s, networks: s.ports.length ? [FRONTEND, BACKEND] : [BACKEND] };
+    if (isMigrationJob(cf, s)) return { service: s, networks: [BACKEND] };
     if (roleOf(s.kind) === 'proxy') {
       const needsBackend = s.dependsOn.some((d) => backingNames.has(d.name));
       return { service: s, networks: needsBackend ? [FRONTEND, BACKEND] : [FRONTEND] };
     }
     return { service: s, networks: [FRONTEND, BACKEND] };
   });
+}
+
+/**
+ * A one-shot migration job (compose/migrate-service's `migrate`): others wait for it to complete, it
+ * publishes nothing and runs migrations, so it needs the databases on `backend` and nothing else.
+ */
+function isMigrationJob(cf: ComposeFile, s: ComposeService): boolean {
+  if (s.ports.length) return false;
+  const oneShot = cf.services.some((o) => o.dependsOn.some((d) => d.name === s.name && d.condition === 'service_completed_successfully')) || s.value.restart === 'no';
+  if (!oneShot) return false;
+  const cmd = s.value.command;
+  const words = Array.isArray(cmd) ? cmd.map(String) : typeof cmd === 'string' ? cmd.split(/\s+/).filter(Boolean) : [];
+  return migrationCommand(words) !== undefined || /migrat/i.test(s.name);
 }
 
 function edits(cf: ComposeFile): FileEdit[] {
