@@ -310,3 +310,125 @@ function dedupe(edits: ModifyEdit[]): ModifyEdit[] {
 export function afterLine(text: string, n: { endIndex: number } | number): number {
   return lineEndAfter(text, typeof n === 'number' ? n : n.endIndex);
 }
+
+// ---------------------------------------------------------------- removing an import that became unused
+
+/**
+ * Identifiers that refer to `local` outside import statements: every use of the name, read or
+ * written (attribute names `x.local` and keyword names `f(local=…)` are not references). Shadowing is
+ * not resolved: a parameter or local variable of that name counts, which only keeps an import.
+ */
+export function referencesTo(m: PythonModel, local: string): PyNode[] {
+  const out: PyNode[] = [];
+  for (const id of m.root.descendantsOfType('identifier')) {
+    if (!id || id.text !== local) continue;
+    const p = id.parent;
+    if (!p) continue;
+    if (p.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id) continue;
+    if (p.type === 'keyword_argument' && p.childForFieldName('name')?.id === id.id) continue;
+    if (inImport(id)) continue;
+    out.push(id);
+  }
+  return out;
+}
+
+function inImport(n: PyNode): boolean {
+  for (let p = n.parent; p; p = p.parent) {
+    if (p.type === 'import_statement' || p.type === 'import_from_statement' || p.type === 'future_import_statement') return true;
+    if (p.type === 'module' || p.type === 'block') return false;
+  }
+  return false;
+}
+
+/**
+ * Edits that remove the import binding `local` (`import os`, `import os as o`, `from os import getenv`)
+ * from a module-level import statement: the whole statement when it binds only that name (its
+ * comments stay, each on a line of its own), else just the name and its comma. Undefined when the
+ * name is bound by more than one import or by an import this cannot edit cleanly (inside a block,
+ * sharing its line with another statement).
+ */
+export function removeImportBinding(m: PythonModel, local: string): ModifyEdit[] | undefined {
+  const text = m.text;
+  const binders = importsOf(m).filter((i) => i.local === local);
+  if (binders.length !== 1) return undefined;
+  const stmt = binders[0]!.node;
+  if (stmt.parent?.type !== 'module') return undefined;
+  const items = stmt.type === 'import_statement'
+    ? stmt.namedChildren.filter((c) => c.type === 'dotted_name' || c.type === 'aliased_import')
+    : stmt.childrenForFieldName('name').filter((x): x is PyNode => !!x);
+  const localOf = (c: PyNode) =>
+    c.type === 'aliased_import' ? c.childForFieldName('alias')?.text : stmt.type === 'import_statement' ? c.text.split('.')[0] : c.text;
+  const idx = items.findIndex((c) => localOf(c) === local);
+  if (idx < 0) return undefined;
+  const start = lineStartAt(text, stmt.startIndex);
+  const end = lineEndAfter(text, stmt.endIndex);
+  const head = text.slice(start, stmt.startIndex);
+  const tail = text.slice(stmt.endIndex, end);
+  // Alone on its line(s), but for a trailing comment.
+  if (head.trim() !== '' || !/^[ \t]*(#[^\n]*)?\n?$/.test(tail)) return undefined;
+  const comments = m.root.descendantsOfType('comment').filter((c): c is PyNode => !!c && c.startIndex >= start && c.endIndex <= end);
+  if (items.length === 1) {
+    if (comments.length) return [{ file: '', start, end, text: comments.map((c) => head + c.text + '\n').join('') }];
+    // Without the line, a blank line left at the top of the file or after another blank one goes too.
+    let to = end;
+    if (start === 0 || text.slice(Math.max(0, start - 2), start) === '\n\n') while (text[to] === '\n') to++;
+    return [{ file: '', start, end: to, text: '' }];
+  }
+  const item = items[idx]!;
+  const line0 = lineStartAt(text, item.startIndex);
+  const lineEnd = lineEndAfter(text, item.endIndex);
+  const before = text.slice(line0, item.startIndex);
+  const after = text.slice(item.endIndex, lineEnd);
+  if (before.trim() === '' && line0 > start) {
+    // One name per line in parentheses: drop the name and its comma; the line goes when nothing else is on it.
+    const m2 = /^[ \t]*,?[ \t]*/.exec(after)!;
+    const rest = after.slice(m2[0].length);
+    if (rest === '\n' || rest === '') return [{ file: '', start: line0, end: lineEnd, text: '' }];
+    if (!rest.startsWith('#')) return undefined;
+    return [{ file: '', start: item.startIndex, end: item.endIndex + m2[0].length, text: '' }];
+  }
+  // On one line with other names: the name with the comma before it (after it, for the first name).
+  const between = (a: number, b: number) => text.slice(a, b);
+  const span = idx > 0
+    ? { start: items[idx - 1]!.endIndex, end: item.endIndex }
+    : { start: item.startIndex, end: items[1]!.startIndex };
+  if (/#/.test(between(span.start, span.end))) return undefined;
+  return [{ file: '', ...span, text: '' }];
+}
+
+/**
+ * A fix computed in two steps — `first` on `text`, `second` on the text `first` gives — as edits on
+ * `text`. Edits of the two steps that meet are merged into one replacement, the others keep their
+ * own span, so a `second` edit that replaces a statement (an import added after it) still replaces it
+ * and overlaps what other fixes do there.
+ */
+export function composeEdits(text: string, first: ModifyEdit[], second: ModifyEdit[], file: string): ModifyEdit[] {
+  const text1 = applyEdits(text, first.map((e) => ({ ...e, file })));
+  interface Item { a: number; b: number; orig?: ModifyEdit; edit?: ModifyEdit }
+  const items: Item[] = [];
+  let shift = 0;
+  for (const e of [...first].sort((x, y) => x.start - y.start)) {
+    items.push({ a: e.start + shift, b: e.start + shift + e.text.length, orig: e });
+    shift += e.text.length - (e.end - e.start);
+  }
+  const firsts = items.slice();
+  for (const e of second) items.push({ a: e.start, b: e.end, edit: e });
+  items.sort((x, y) => x.a - y.a || x.b - y.b);
+  // text1 offset outside every first edit → offset in text.
+  const back = (x: number) => x - firsts.filter((f) => f.b <= x && !(f.a === x && f.b === x)).reduce((n, f) => n + (f.b - f.a) - (f.orig!.end - f.orig!.start), 0);
+  const out: ModifyEdit[] = [];
+  for (let i = 0; i < items.length; ) {
+    const group = [items[i]!];
+    let end = items[i]!.b;
+    for (i++; i < items.length && items[i]!.a <= end; i++) {
+      group.push(items[i]!);
+      end = Math.max(end, items[i]!.b);
+    }
+    const a = group[0]!.a;
+    const start = Math.min(...group.map((g) => (g.orig ? g.orig.start : back(g.a))));
+    const stop = Math.max(...group.map((g) => (g.orig ? g.orig.end : back(g.b))));
+    const inner = group.filter((g) => g.edit).map((g) => ({ file, start: g.edit!.start - a, end: g.edit!.end - a, text: g.edit!.text }));
+    out.push({ file, start, end: stop, text: applyEdits(text1.slice(a, end), inner) });
+  }
+  return out;
+}
