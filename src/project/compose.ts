@@ -302,6 +302,8 @@ export interface ComposeService {
   environment: EnvEntry[];
   /** The `environment` value node (map or sequence) where it is found. */
   environmentNode?: Located;
+  /** `build.args` entries (map or list form), like environment entries. */
+  buildArgs: EnvEntry[];
   ports: PortEntry[];
   portsNode?: Located;
   dependsOn: DependsOnEntry[];
@@ -424,6 +426,7 @@ function buildService(doc: Document, model: YamlModel, file: string, dir: string
     image,
     kind: kindOfImage(image),
     environment: [],
+    buildArgs: [],
     ports: [],
     dependsOn: [],
     networks: [],
@@ -431,6 +434,11 @@ function buildService(doc: Document, model: YamlModel, file: string, dir: string
     get,
   };
   svc.build = buildInfo(doc, dir, get('build'));
+  const buildLoc = get('build');
+  if (buildLoc && isMap(buildLoc.node)) {
+    const args = lookup(doc, buildLoc.node as YAMLMap, 'args');
+    if (args) svc.buildArgs = envEntries(doc, buildLoc.shared ? { ...args, shared: true, anchor: args.anchor ?? buildLoc.anchor } : args);
+  }
   const env = get('environment');
   if (env) {
     svc.environmentNode = env;

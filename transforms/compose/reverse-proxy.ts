@@ -1,9 +1,9 @@
 import { defineRule } from '../../src/rule.js';
-import type { FileEdit, FindingInput, ModifyEdit, RuleOptions } from '../../src/types.js';
+import { isCreate, type FileEdit, type FindingInput, type ModifyEdit, type RuleOptions } from '../../src/types.js';
 import type { Workspace } from '../../src/workspace.js';
-import { compose, isDevComposeFile, isBackingService, kindOfImage, roleOf, type ComposeFile, type ComposeService } from '../../src/project/compose.js';
+import { compose, isDevComposeFile, isBackingService, kindOfImage, roleOf, type ComposeFile, type ComposeService, type EnvEntry } from '../../src/project/compose.js';
 import { analyzeApp, isInfraRoute, type AppAnalysis, type Endpoint } from '../../src/project/web.js';
-import { findPair, insertPair, quoted, raw, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
+import { findPair, insertPair, quoted, raw, replaceScalar, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
 import { isScalar, Scalar, type Node, type YAMLMap } from 'yaml';
 import { dirname, joinPath } from '../../src/classify.js';
 import { parseNginx } from '../../src/parsers/nginx.js';
@@ -79,6 +79,18 @@ interface Plan {
   unrouted: { name: string; why: string }[];
   bodySize: { value: string; note: string };
   notes: string[];
+  /** Browser-facing URLs to a routed service's host port, rewritten to go through the proxy. */
+  rewrites: Rewrite[];
+  /** Routed services that keep their published ports (a URL to them cannot be rewritten safely), with why. */
+  kept: Map<string, string>;
+}
+
+interface Rewrite {
+  svc: ComposeService;
+  entry: EnvEntry;
+  /** The new value (without `NAME=` for list-form entries). */
+  value: string;
+  note: string;
 }
 
 const FRONTEND_NAME = /(?:^|[-_])(?:front(?:end)?|web|ui|client|site|spa|www|app-web|storefront)(?:$|[-_])/i;
@@ -196,31 +208,94 @@ async function plan(ws: Workspace, cf: ComposeFile, o: Options): Promise<Plan | 
   }
   const routed = apps.filter((a) => routedNames.has(a.svc.name));
   if (!routed.length) return { reason: `cannot tell which paths belong to ${apps.map((a) => a.svc.name).join(', ')}: set rules.compose/reverse-proxy.routes (e.g. {"/": "web", "/api/": "api"})` };
-  // An absolute URL to a routed service's published port in the environment or build args will break.
-  for (const a of apps) {
-    for (const [key, v] of Object.entries(envAndArgs(a.svc))) {
-      for (const r of routed) {
-        const pub = r.svc.ports.map((p) => p.published).filter(Boolean);
-        if (pub.some((p) => new RegExp(`//(?:localhost|127\\.0\\.0\\.1):${p}\\b`).test(v))) {
-          notes.push(`${a.svc.name} sets ${key}=${v}: after this change ${r.svc.name} is reached through the proxy, so point it at the proxy's URL`);
-        }
-      }
-    }
-  }
+  const { rewrites, kept, notes: urlNotes } = urlRewrites(ws, apps, routed, routes, o);
+  notes.push(...urlNotes);
   routes.sort((a, b) => order(a) - order(b) || (a.location < b.location ? -1 : 1));
-  return { cf, apps, routes, routed, unrouted, bodySize: bodySize(o, apps), notes };
+  return { cf, apps, routes, routed, unrouted, bodySize: bodySize(o, apps), notes, rewrites, kept };
 }
 
 function order(r: Route): number {
   return r.kind === 'frontend' && r.location === '/' ? 3 : r.kind === 'api' ? 1 : r.kind === 'ws' ? 2 : 0;
 }
 
-function envAndArgs(svc: ComposeService): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of svc.environment) if (e.value !== null) out[e.name] = e.value;
-  const args = (svc.value.build as { args?: unknown } | undefined)?.args;
-  if (args && typeof args === 'object' && !Array.isArray(args)) for (const [k, v] of Object.entries(args)) if (typeof v === 'string') out[k] = v;
-  return out;
+/** `[${NAME:-]scheme://localhost:PORT[/path][}]`: a URL to a port published on this host. */
+const HOST_URL = /^(\$\{[A-Za-z_][A-Za-z0-9_]*:?-)?((?:http|ws)s?):\/\/(localhost|127\.0\.0\.1|0\.0\.0\.0):(\d+)(\/[^\s}?#]*)?(\})?$/;
+
+/** Whether a location of the service's routes covers a path. */
+function routedTo(routes: Route[], service: string, path: string, ws: boolean): boolean {
+  return routes.some((r) => {
+    if (r.service !== service || (ws && r.kind !== 'ws' && r.location !== '/')) return false;
+    const loc = r.location.replace(/^=\s*/, '');
+    if (r.location.startsWith('=')) return path === loc;
+    return path.startsWith(loc) || path + '/' === loc;
+  });
+}
+
+/** Whether the service's code builds WebSocket URLs from the page's location (so a path is enough). */
+function wsFromLocation(ws: Workspace, svc: ComposeService, name: string): boolean {
+  const dir = svc.build?.context;
+  if (dir === undefined) return false;
+  return ws.filesUnder(dir, 'typescript').some((f) => {
+    const t = ws.text(f) ?? '';
+    return t.includes(name) && /\b(?:window\.)?location\.(?:host|hostname|origin|protocol)\b/.test(t);
+  });
+}
+
+/**
+ * Values in the apps' environment or build args that point the browser at a routed service's host
+ * port (NEXT_PUBLIC_API_URL: http://localhost:8000/api, VITE_WS_URL: ws://localhost:8000/ws). Once
+ * the service's ports become `expose` they break, so they are rewritten to go through the proxy:
+ * - an HTTP URL with a path the proxy routes to that service becomes that path (same origin);
+ * - an HTTP URL without a path that is the default of `${NAME:-…}` becomes the proxy's origin
+ *   (production sets NAME; the default is for local runs);
+ * - a WebSocket URL becomes its path when the frontend builds WebSocket URLs from the page location.
+ * Anything else is not clearly right: that service keeps its published port, and the message says why.
+ */
+function urlRewrites(ws: Workspace, apps: AppService[], routed: AppService[], routes: Route[], o: Options): { rewrites: Rewrite[]; kept: Map<string, string>; notes: string[] } {
+  const found: { a: AppService; e: EnvEntry; value: string; r: AppService; m: RegExpExecArray }[] = [];
+  for (const a of apps) {
+    for (const e of [...a.svc.environment, ...a.svc.buildArgs]) {
+      if (e.value === null) continue;
+      const m = HOST_URL.exec(e.value);
+      if (!m || Boolean(m[1]) !== Boolean(m[6])) continue;
+      const r = routed.find((x) => x !== a && x.svc.ports.some((p) => p.published === m[4]));
+      if (r) found.push({ a, e, value: e.value, r, m });
+    }
+  }
+  const kept = new Map<string, string>();
+  const planned: { f: (typeof found)[number]; value: string; note: string }[] = [];
+  for (const f of found) {
+    const [, dflt, scheme, host, , path = ''] = f.m;
+    const isWs = scheme!.startsWith('ws');
+    const shown = `${f.a.svc.name}'s ${f.e.name} (${f.value})`;
+    const keep = (why: string) => {
+      const before = kept.get(f.r.svc.name);
+      kept.set(f.r.svc.name, (before ? `${before}; ` : '') + `${shown} ${why}`);
+    };
+    if (path && !routedTo(routes, f.r.svc.name, path, isWs)) {
+      keep(`calls ${path}, which the proxy does not route to ${f.r.svc.name}`);
+    } else if (isWs) {
+      if (path && wsFromLocation(ws, f.a.svc, f.e.name)) planned.push({ f, value: path, note: `${shown} becomes ${path}: the code builds WebSocket URLs from the page's location` });
+      else keep(`must be set to the public WebSocket URL (wss://<your host>${path}); ws://localhost would be wrong in production`);
+    } else if (path) {
+      planned.push({ f, value: dflt ? `${dflt}${path}}` : path, note: `${shown} becomes ${path}, the proxy's route to ${f.r.svc.name} on the same origin` });
+    } else if (dflt) {
+      const origin = `${o.tls ? 'https' : 'http'}://${host}`;
+      planned.push({ f, value: `${dflt}${origin}}`, note: `${shown} defaults to the proxy (${origin}); set ${f.e.name} to the public URL in production` });
+    } else {
+      keep(`is the API's origin, not a path the proxy routes: set it to the public URL of the proxy (e.g. https://example.com)`);
+    }
+  }
+  const rewrites: Rewrite[] = [];
+  const notes: string[] = [];
+  for (const p of planned) {
+    // A service that keeps its port keeps working with the URLs that point at it.
+    if (kept.has(p.f.r.svc.name)) continue;
+    rewrites.push({ svc: p.f.a.svc, entry: p.f.e, value: p.value, note: p.note });
+    notes.push(p.note);
+  }
+  for (const [name, why] of kept) notes.push(`${name} keeps its published port: ${why}`);
+  return { rewrites, kept, notes };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,6 +311,7 @@ function renderConfig(p: Plan, o: Options): string {
   L.push('# nginx reads this file inside http {}: the proxy service mounts it as /etc/nginx/conf.d/default.conf.');
   L.push('# Review the routes, limits and timeouts before deploying.');
   for (const u of p.unrouted) L.push(`# Not routed: ${u.name} (it keeps its published ports): ${u.why}.`);
+  for (const [name, why] of p.kept) L.push(`# Still published: ${name} (routed here too): ${why}.`);
   L.push('');
   for (const u of upstreams) {
     const a = p.routed.find((x) => x.svc.name === u)!;
@@ -397,7 +473,7 @@ export default defineRule({
     why:
       'Each app service publishing its own port means no single entry point: no TLS termination, no request-size or rate limits, no compression or security headers, WebSocket timeouts left at their defaults, and internal ports (an API, a dev server) open to the internet. Moving to a proxy later means changing every URL the frontend uses.',
     fix:
-      'Adds a `proxy` service (a pinned nginx:<stable>-alpine image, restart policy, a /healthz healthcheck, depends_on the apps) that publishes port 80 (and 443 with `tls`), turns the routed app services\' `ports` into `expose`, and writes an nginx config (default deploy/nginx/default.conf, option `configPath`) mounted read-only into it. Routes come from the code: a frontend gets `/`, an API its prefix (`/api` when its routes are mounted there or the frontend calls it there), WebSocket endpoints (FastAPI `@app.websocket`/`@router.websocket`, socket.io, `ws`) get locations with a long read timeout (option `wsReadTimeout`). The config has upstreams, the `$connection_upgrade` map, HTTP/1.1 with Upgrade/Connection, Host, X-Real-IP and X-Forwarded-For/Proto/Host headers, connect/send/read timeouts, client_max_body_size (option `clientMaxBodySize`, else the upload limit the app declares, else 10m), gzip for text types, security headers, and per-client request and connection limits on API locations (option `rateLimit`, `{enabled: false}` turns them off). With `tls` (or `--tls`) port 80 redirects to an HTTPS server with certificate paths and HSTS. Option `routes` ({"/path/": "service"}) replaces the derived routes.',
+      'Adds a `proxy` service (a pinned nginx:<stable>-alpine image, restart policy, a /healthz healthcheck, depends_on the apps) that publishes port 80 (and 443 with `tls`), turns the routed app services\' `ports` into `expose`, and writes an nginx config (default deploy/nginx/default.conf, option `configPath`) mounted read-only into it. Routes come from the code: a frontend gets `/`, an API its prefix (`/api` when its routes are mounted there or the frontend calls it there), WebSocket endpoints (FastAPI `@app.websocket`/`@router.websocket`, socket.io, `ws`) get locations with a long read timeout (option `wsReadTimeout`). The config has upstreams, the `$connection_upgrade` map, HTTP/1.1 with Upgrade/Connection, Host, X-Real-IP and X-Forwarded-For/Proto/Host headers, connect/send/read timeouts, client_max_body_size (option `clientMaxBodySize`, else the upload limit the app declares, else 10m), gzip for text types, security headers, and per-client request and connection limits on API locations (option `rateLimit`, `{enabled: false}` turns them off). With `tls` (or `--tls`) port 80 redirects to an HTTPS server with certificate paths and HSTS. Option `routes` ({"/path/": "service"}) replaces the derived routes. URLs in the apps\' environment or build args that point the browser at a routed service\'s host port are rewritten in the same change: `http://localhost:8000/api` becomes `/api` (the proxy\'s route, same origin); `${NAME:-http://localhost:8000}` defaults to the proxy (`http://localhost`); a WebSocket URL becomes its path when the frontend builds WebSocket URLs from the page location. When a rewrite is not clearly right (a bare origin, a WebSocket URL read as is, a path the proxy does not route), that service keeps its published port and the finding and the config say why.',
     safetyNote:
       'Review: the app services are no longer reachable on their own ports, so anything that called them directly (a frontend built with an absolute API URL such as http://localhost:8000, monitoring, other hosts) must go through the proxy. Check the derived routes, the body-size limit and the rate limits against real traffic. nginx resolves the upstream names when it starts: restart the proxy after recreating an app container.',
     references: [
@@ -457,7 +533,13 @@ export default defineRule({
     if (cf.service(name)) return null;
     const edits: FileEdit[] = [];
     try {
-      for (const a of p.routed) edits.push(...exposeEdits(cf, a));
+      for (const a of p.routed) if (!p.kept.has(a.svc.name)) edits.push(...exposeEdits(cf, a));
+      for (const r of p.rewrites) {
+        const text = r.entry.form === 'list' ? `${r.entry.name}=${r.value}` : r.value;
+        const edit = replaceScalar(cf.target, r.entry.node, text);
+        // One anchored value shared by several services is rewritten once.
+        if (!edits.some((e) => !isCreate(e) && e.start === edit.start && e.end === edit.end)) edits.push(edit);
+      }
       const ins = insertPair(cf.target, cf.servicesMap!, name, proxyService(p, o, name));
       // Services separated by blank lines get one before the new service too.
       if (blankBetweenServices(cf) && !ins.text.startsWith('\n')) ins.text = '\n' + ins.text;
