@@ -554,10 +554,11 @@ RUN npm prune --omit=dev
 
 FROM node:\${NODE_VERSION}-bookworm-slim
 WORKDIR /usr/src/app
+RUN chown node:node /usr/src/app
 COPY --chown=node:node . .
-COPY --from=builder /usr/src/app/node_modules /usr/src/app/node_modules
-EXPOSE 3000
 USER node
+COPY --chown=node:node --from=builder /usr/src/app/node_modules /usr/src/app/node_modules
+EXPOSE 3000
 CMD ["node", "server.js"]
 `);
   });

@@ -16,6 +16,7 @@ import {
   isContextCopy,
   installScripts,
   isBuildPackage,
+  isRootUser,
   isHousekeeping,
   packageCommand,
   requirementNeedingSources,
@@ -321,7 +322,11 @@ function problemOf(m: DockerfileModel, ctx: BuildContext, p: Plan, base: DStage,
     if (r.start < p.pkgRuns[p.pkgRuns.length - 1]!.ins.start) return `the dependency install on line ${r.line} runs before the build tools are installed; reorder the RUNs first`;
     if (workdirAt(m, p.stage, r) !== wd) return `the dependency installs run in different working directories; move them by hand`;
     const users = p.stage.instructions.filter((i) => i.keyword === 'USER' && i.start < r.start);
-    if (users.length) return `the dependency install on line ${r.line} runs as \`${users[users.length - 1]!.args}\`; move it by hand`;
+    // Node: an unprivileged user that the toolchain RUNs came before (the installs run as root in the
+    // builder, and the runtime stage copies node_modules to that user).
+    const lastPkgRun = p.pkgRuns[p.pkgRuns.length - 1]!.ins;
+    const nodeUser = ecosystem === 'node' && users.every((u) => !isRootUser(u.args) && !u.args.includes('$') && u.start > lastPkgRun.start);
+    if (users.length && !nodeUser) return `the dependency install on line ${r.line} runs as \`${users[users.length - 1]!.args}\`; move it by hand`;
   }
   if (manifestProblem) return manifestProblem;
   for (const s of sources) {
@@ -411,7 +416,10 @@ function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
     runtimeLines.push(`${kw('COPY')} --from=${name} /opt/venv /opt/venv`, `${kw('ENV')} PATH="/opt/venv/bin:$PATH"`);
   } else {
     const nm = `${p.workdir && p.workdir !== '/' ? p.workdir : ''}/node_modules`;
-    runtimeLines.push(`${kw('COPY')} --from=${name} ${nm} ${nm}`);
+    // The user in effect at the install owned what it wrote: the copy is given to that user.
+    const user = p.stage.instructions.filter((i) => i.keyword === 'USER' && i.start < p.installRuns[0]!.start).pop()?.args;
+    const chown = user && !isRootUser(user) ? `--chown=${user.includes(':') ? user : `${user}:${user}`} ` : '';
+    runtimeLines.push(`${kw('COPY')} ${chown}--from=${name} ${nm} ${nm}`);
   }
   p.installRuns.forEach((r, i) => {
     const hasComments = leadingCommentStart(m, r) < lineStartOf(m, r);
@@ -451,7 +459,8 @@ export default defineRule({
       'pnpm; pruned to production dependencies with `npm prune --omit=dev` when nothing later needs the development ' +
       'ones). The final stage copies the result (`COPY --from=builder /opt/venv /opt/venv` and ' +
       '`ENV PATH="/opt/venv/bin:$PATH"`, before the sources so that a source change does not copy it again; a COPY ' +
-      'that only brought requirements files for the moved install goes with it), ' +
+      'that only brought requirements files for the moved install goes with it; node_modules installed as an ' +
+      'unprivileged USER is copied with `--chown` to that user), ' +
       'installs runtime libraries instead of -dev packages where the mapping is ' +
       'well known (libpq-dev → libpq5, libjpeg-dev → libjpeg62-turbo, Alpine postgresql-dev → libpq …), and keeps ' +
       'the other packages (curl, ca-certificates). Comments, existing stages, ARGs before FROM and parser directives are kept.',

@@ -46,6 +46,81 @@ interface Plan {
   createBefore?: DInstruction;
   /** USER goes before this instruction (and its comments); undefined: after the stage's last instruction. */
   userBefore?: DInstruction;
+  /** Node images: the app directory made the user's by a RUN of its own (no user-creating RUN to do it in). */
+  chownDir?: string;
+  /** Where the Next.js build output gets a `chown -R` in the build's own RUN (USER must stay after the build). */
+  buildChowns: { at: number; paths: string[] }[];
+}
+
+/** Commands a RUN may hold and still run as the image's unprivileged user in its own app directory. */
+const AS_USER_TOOLS = new Set(['npm', 'npx', 'yarn', 'pnpm', 'node', 'bun', 'bunx', 'echo', 'printf', 'true', 'cd', 'ls', 'cat', 'test', '[']);
+const AS_USER_FILE_TOOLS = new Set(['rm', 'mkdir', 'cp', 'mv', 'touch', 'ln']);
+
+/**
+ * Whether a RUN can run as the unprivileged user when `dir` (its working directory, made the user's)
+ * is where it works: package scripts and builds that write only under `dir`. Not: system package
+ * managers, global installs, corepack (writes /usr/local/bin), sudo, files outside `dir`, RUN flags
+ * (cache mounts at /root, root-only secrets) or anything unknown.
+ */
+function runsAsUser(m: DockerfileModel, ins: DInstruction, dir: string): boolean {
+  const s = runScript(m, ins);
+  if (!s || s.flags.length) return false;
+  let cwd = dir;
+  for (const c of s.commands) {
+    const w = c.words.map((x) => x.value);
+    const ci = commandIndex(c.words);
+    const tool = w[ci];
+    if (!tool) continue;
+    if (w.slice(0, ci).includes('sudo')) return false;
+    const args = w.slice(ci + 1);
+    const sub = args.find((a) => !a.startsWith('-'));
+    if (AS_USER_TOOLS.has(tool)) {
+      if (args.includes('-g') || args.includes('--global') || sub === 'global' || sub === 'config' || sub === 'setup' || sub === 'link') return false;
+      if (tool === 'cd') {
+        if (!sub || sub.includes('$')) return false;
+        cwd = resolveContainerPath(cwd, sub);
+        if (cwd !== dir && !cwd.startsWith(dir + '/')) return false;
+      }
+      continue;
+    }
+    if (AS_USER_FILE_TOOLS.has(tool)) {
+      for (const a of args) {
+        if (a.startsWith('-')) continue;
+        if (a.includes('$') || a.includes('~')) return false;
+        const abs = resolveContainerPath(cwd, a);
+        if (abs !== dir && !abs.startsWith(dir + '/')) return false;
+      }
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+/** Package manager configuration written as root (to /root) that installs run as the user would not see. */
+function setsPackageConfig(m: DockerfileModel, ins: DInstruction): boolean {
+  return (runScript(m, ins)?.commands ?? []).some((c) => {
+    const w = c.words.map((x) => x.value);
+    const ci = commandIndex(c.words);
+    return ['npm', 'yarn', 'pnpm'].includes(w[ci] ?? '') && w.slice(ci + 1).find((a) => !a.startsWith('-')) === 'config';
+  });
+}
+
+/** Where a RUN builds a Next.js app (`next build`, or the package script that runs it): offsets after those commands. */
+function nextBuilds(m: DockerfileModel, ins: DInstruction, buildScript: string | undefined): number[] {
+  const out: number[] = [];
+  for (const c of runScript(m, ins)?.commands ?? []) {
+    const w = c.words.map((x) => x.value);
+    const ci = commandIndex(c.words);
+    const rest = w.slice(ci + 1).filter((a) => !a.startsWith('-'));
+    const direct = (w[ci] === 'next' && rest[0] === 'build') || (w[ci] === 'npx' && rest[0] === 'next' && rest[1] === 'build');
+    const script =
+      buildScript !== undefined &&
+      /\bnext build\b/.test(buildScript) &&
+      ((['npm', 'pnpm', 'bun'].includes(w[ci] ?? '') && rest[0] === 'run' && rest[1] === 'build') || (['yarn', 'pnpm'].includes(w[ci] ?? '') && rest[0] === 'build'));
+    if (direct || script) out.push(c.end);
+  }
+  return out;
 }
 
 /** Places where directories made in the image are meant for the application to write in. */
@@ -139,7 +214,7 @@ function plan(ws: Workspace, file: string, m: DockerfileModel, options: RuleOpti
   const stage = finalStage(m);
   const su = stageUser(m, stage);
   if (!isRootUser(su.user)) return undefined;
-  const p: Plan = { stage, how: su.from === 'stage' ? 'stage' : su.from === 'parent' ? 'parent' : 'none', chown: [], mkdirs: [] };
+  const p: Plan = { stage, how: su.from === 'stage' ? 'stage' : su.from === 'parent' ? 'parent' : 'none', chown: [], mkdirs: [], buildChowns: [] };
   if (su.ins) p.userIns = su.ins;
   if (su.from === 'parent') p.parent = m.stages.find((s) => s.instructions.includes(su.ins!));
   else if (su.from === 'none' && parentStage(m, stage)) p.parent = parentStage(m, stage);
@@ -271,6 +346,10 @@ function plan(ws: Workspace, file: string, m: DockerfileModel, options: RuleOpti
   }
   const firstChown = p.chown[0];
   p.createBefore = [firstChown, firstMkdir].filter((x): x is DInstruction => x !== undefined).sort((a, b) => a.start - b.start)[0];
+  // Node images: the user exists, so the working directory gets a RUN of its own that makes it the
+  // user's; then the installs and the build that follow the COPYs run as the user, so that what they
+  // write (node_modules, .next, whose cache Next.js writes at run time) is the user's too.
+  if (!p.create && baseName === 'node' && p.user === 'node') nodeAppDir(m, p, appDirs, ctx);
   // The working directory the user is created in is made theirs too (the files in it are, by COPY --chown).
   if (p.create) {
     const wdAt = p.createBefore ? workdirAt(m, stage, p.createBefore) : workdirAt(m, stage);
@@ -283,6 +362,45 @@ function plan(ws: Workspace, file: string, m: DockerfileModel, options: RuleOpti
   return p;
 }
 
+function nodeAppDir(m: DockerfileModel, p: Plan, appDirs: Set<string>, ctx: BuildContext): void {
+  const body = p.stage.instructions.slice(1);
+  const dir = p.createBefore ? workdirAt(m, p.stage, p.createBefore) : workdirAt(m, p.stage);
+  if (!dir || dir === '/' || !appDirs.has(dir)) return;
+  if (dir !== '/home/node') p.chownDir = dir;
+  // The first RUN after the app's files are copied in, from which on every RUN can run as the user in that directory.
+  const anchor = p.createBefore;
+  if (!anchor || !p.chown.length) return;
+  const end = p.userBefore?.start ?? Infinity;
+  const runs = body.filter((i) => i.keyword === 'RUN' && i.start < end);
+  if (runs.some((i) => setsPackageConfig(m, i))) return;
+  const after = runs.filter((i) => i.start > anchor.start);
+  let from = -1;
+  for (let k = after.length - 1; k >= 0; k--) {
+    const i = after[k]!;
+    if (workdirAt(m, p.stage, i) !== dir || !runsAsUser(m, i, dir)) break;
+    from = k;
+  }
+  const early = from >= 0 ? after[from] : undefined;
+  // Build RUNs left to root: a Next.js build's output is made the user's in the same RUN.
+  let buildScript: string | undefined;
+  try {
+    const pkg = JSON.parse(ctx.text('package.json') ?? '{}') as { scripts?: Record<string, unknown> };
+    if (typeof pkg.scripts?.build === 'string') buildScript = pkg.scripts.build;
+  } catch {
+    /* not JSON */
+  }
+  for (const i of after) {
+    if (early && i.start >= early.start) break;
+    if (workdirAt(m, p.stage, i) !== dir) continue;
+    for (const at of nextBuilds(m, i, buildScript)) p.buildChowns.push({ at, paths: ['.next'] });
+  }
+  if (early) {
+    p.userBefore = early;
+    // Directories made from there on are made by the user: no chown needed.
+    p.mkdirs = p.mkdirs.filter((d) => d.at < early.start);
+  }
+}
+
 function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
   const kw = keywordStyle(m);
   const out: ModifyEdit[] = [];
@@ -292,11 +410,19 @@ function edits(m: DockerfileModel, file: string, p: Plan): ModifyEdit[] {
     else if (p.userBefore) out.push(insertBefore(m, p.userBefore, [...p.create, userLine], file));
     else out.push(insertAfter(m, p.stage.instructions[p.stage.instructions.length - 1]!, [...p.create, userLine], file));
   }
+  // Before the USER line when both go to the same place: root makes the directory the user's.
+  if (p.chownDir) {
+    const line = [`${kw('RUN')} chown ${p.user}:${p.group} ${p.chownDir}`];
+    if (p.createBefore) out.push(insertParagraphBefore(m, p.createBefore, line, file));
+    else if (p.userBefore) out.push(insertBefore(m, p.userBefore, line, file));
+    else out.push(insertAfter(m, p.stage.instructions[p.stage.instructions.length - 1]!, line, file));
+  }
   for (const ins of p.chown) {
     const c = copyArgs(m, ins)!;
     out.push({ file, start: c.argsStart, end: c.argsStart, text: `--chown=${p.user}:${p.group} ` });
   }
   for (const d of p.mkdirs) out.push({ file, start: d.at, end: d.at, text: ` && chown ${p.user}:${p.group} ${d.paths.join(' ')}` });
+  for (const d of p.buildChowns) out.push({ file, start: d.at, end: d.at, text: ` && chown -R ${p.user}:${p.group} ${d.paths.join(' ')}` });
   if (!p.create || p.createBefore) {
     if (p.userBefore) out.push(insertBefore(m, p.userBefore, [userLine], file));
     else out.push(insertAfter(m, p.stage.instructions[p.stage.instructions.length - 1]!, [userLine], file));
@@ -325,14 +451,18 @@ export default defineRule({
       'files copied into the app directories (the WORKDIRs of the final stage) are given to that user with ' +
       '`COPY --chown` (no extra layer that copies or chowns the whole tree), as are the working directory (chowned ' +
       'in the RUN that creates the user) and directories made there with `mkdir` (chowned in the same RUN), and ' +
-      '`USER` is set before CMD/ENTRYPOINT. The user is named after the project (package.json, pyproject.toml or ' +
+      '`USER` is set before CMD/ENTRYPOINT. In node images the working directory is chowned by a RUN of its own and ' +
+      '`USER node` goes before the installs and builds that follow the COPYs (npm ci, npm run build), so that ' +
+      'node_modules and .next are the user\'s; when a RUN after them needs root (apt-get, apk, global installs), ' +
+      'USER stays late and a Next.js build makes .next the user\'s in its own RUN. The user is named after the project (package.json, pyproject.toml or ' +
       'fly.toml name, the compose service or the directory), else `app`; options `user` and `uid` (default 10001, ' +
       '0 for none) override it.',
     safetyNote:
       'Review what the application writes: it can write in its working directory, the files copied there and the ' +
       'directories made there, but not to paths elsewhere that root owns (/var/log, /tmp subdirectories made by ' +
-      'root, files copied from other stages to other places), and what RUN steps after the copies write (build ' +
-      'output such as `npm run build` or `collectstatic`) stays owned by root: readable, not writable. Mount a ' +
+      'root, files copied from other stages to other places), and what RUN steps that run as root after the copies ' +
+      'write (build output such as `collectstatic`) stays owned by root: readable, not writable. In node images the ' +
+      'installs and builds now run as `node`: check that they need nothing only root may do. Mount a ' +
       'volume or create those paths with the right owner. ' +
       'Ports below 1024 need Docker 20.10+ (which allows them by default) or ' +
       'a higher port. Kubernetes `runAsNonRoot` can only verify a numeric USER: use the uid (`USER 10001`) there.',
