@@ -13,7 +13,8 @@ import { envReadsIn, pydanticInfo, settingsClassesIn, importRoot, isFirstParty }
 import { declareEdit, manifestTarget, pydanticSettingsRelease } from '../src/project/python-manifest.js';
 import { scanToml, arrayItems } from '../src/project/toml-scan.js';
 import { distributionFor } from '../src/project/python-dists.js';
-import { ensureImports, addImports, finishEdits } from '../src/edit/python.js';
+import { ensureImports, addImports, finishEdits, referencesTo, removeImportBinding, composeEdits } from '../src/edit/python.js';
+import { holdsCredential, specsFor } from '../src/project/python-settings.js';
 import { applyEdits } from '../src/engine/edits.js';
 import { settingsModule, type CodeStyle, type FieldSpec } from '../src/codegen/pydantic.js';
 import { FIXTURES, tmpDir } from './helpers/tree.js';
@@ -349,5 +350,71 @@ describe('codegen', () => {
     expect(out).not.toContain('model_validator');
     expect(out).toContain('from typing import Annotated\n\nfrom pydantic import SecretStr, field_validator\nfrom pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict\n');
     expect(out.endsWith('\n\nsettings = Settings()\n')).toBe(true);
+  });
+});
+
+describe('credential defaults', () => {
+  it('recognises passwords in URLs, query strings and key=value DSNs', () => {
+    for (const v of ['postgresql://demo:demo-password@localhost:5432/demo', 'redis://:hunter2@redis:6379/0', 'amqp://u:p@mq//',
+      'https://a.example,https://u:p@b.example', 'mongodb://h/db?password=x', 'host=db user=app password=app']) expect(holdsCredential(v), v).toBe(true);
+    for (const v of ['postgresql://demo@localhost:5432/demo', 'redis://localhost:6379/0', 'postgresql://db:5432/app', 'https://user:@host/x', 'plain text'])
+      expect(holdsCredential(v), v).toBe(false);
+  });
+  it('drops such defaults (the field becomes required) and keeps the others', async () => {
+    const m = await parsePython([
+      'import os',
+      'A_URL = os.getenv("A_URL", "postgresql://u:secret@db/app")',
+      'B_URL = os.getenv("B_URL", "postgresql://db/app")',
+      'C_DSN = os.getenv("C_DSN", "host=db password=x")',
+      'D_TOKEN = os.getenv("D_TOKEN", "tok-123")',
+      'E_TOKEN = os.getenv("E_TOKEN", "")',
+    ].join('\n') + '\n');
+    const specs = specsFor(envReadsIn('a.py', m), (e) => e);
+    const by = new Map(specs.map((s) => [s.env, s]));
+    expect(by.get('A_URL')).toMatchObject({ default: undefined, optional: false, url: true, credentialDefault: true });
+    expect(by.get('B_URL')).toMatchObject({ default: 'postgresql://db/app', url: true });
+    expect(by.get('B_URL')!.credentialDefault).toBeUndefined();
+    // A key=value DSN is no URL: no URL validator for it.
+    expect(by.get('C_DSN')).toMatchObject({ default: undefined, optional: false, url: false, credentialDefault: true });
+    expect(by.get('D_TOKEN')).toMatchObject({ kind: 'secret', default: undefined, credentialDefault: true });
+    expect(by.get('E_TOKEN')).toMatchObject({ kind: 'secret', default: '' });
+  });
+});
+
+describe('removing an unused import', () => {
+  const remove = async (src: string, local: string) => {
+    const m = await parsePython(src);
+    const e = removeImportBinding(m, local);
+    return e && applyEdits(src, e.map((x) => ({ ...x, file: 'f.py' })));
+  };
+  it('counts references, not attribute or keyword names', async () => {
+    const m = await parsePython('import os\nx.os = f(os=1)\ny = os.sep\n');
+    expect(referencesTo(m, 'os').map((n) => n.startPosition.row)).toEqual([2]);
+  });
+  it('removes the statement, the name, or keeps the comment', async () => {
+    expect(await remove('import os\n\nimport jwt\n', 'os')).toBe('import jwt\n');
+    expect(await remove('"""Doc."""\nimport os\n\nX = 1\n', 'os')).toBe('"""Doc."""\n\nX = 1\n');
+    expect(await remove('import logging\nimport os\n\nfrom x import y\n', 'os')).toBe('import logging\n\nfrom x import y\n');
+    expect(await remove('import os  # env\nX = 1\n', 'os')).toBe('# env\nX = 1\n');
+    expect(await remove('import os, sys\n', 'os')).toBe('import sys\n');
+    expect(await remove('import sys, os  # c\n', 'os')).toBe('import sys  # c\n');
+    expect(await remove('import os as _os\n', '_os')).toBe('');
+    expect(await remove('from os import environ, getenv  # e\n', 'getenv')).toBe('from os import environ  # e\n');
+    expect(await remove('from os import getenv, environ\n', 'getenv')).toBe('from os import environ\n');
+    expect(await remove('from os import (\n    environ,  # a\n    getenv,\n)\n', 'environ')).toBe('from os import (\n    # a\n    getenv,\n)\n');
+    expect(await remove('from os import (\n    environ,\n    getenv\n)\n', 'getenv')).toBe('from os import (\n    environ,\n)\n');
+    // Not cleanly removable: left alone.
+    expect(await remove('import os; X = 1\n', 'os')).toBeUndefined();
+    expect(await remove('try:\n    import os\nexcept ImportError:\n    os = None\n', 'os')).toBeUndefined();
+    expect(await remove('import os\nimport os\n', 'os')).toBeUndefined();
+  });
+  it('composes a removal with edits computed on its result', () => {
+    const text = 'import os\nimport sys\n\nX = 1\n';
+    const first = [{ file: 'f.py', start: 0, end: 10, text: '' }];
+    // On 'import sys\n\nX = 1\n': the statement an import goes after, and the read.
+    const second = [{ file: 'f.py', start: 0, end: 11, text: 'import sys\n\nfrom app import s\n' }, { file: 'f.py', start: 12, end: 17, text: 'X = s.X' }];
+    const out = composeEdits(text, first, second, 'f.py');
+    expect(out).toEqual([{ file: 'f.py', start: 0, end: 21, text: 'import sys\n\nfrom app import s\n' }, { file: 'f.py', start: 22, end: 27, text: 'X = s.X' }]);
+    expect(applyEdits(text, out)).toBe('import sys\n\nfrom app import s\n\nX = s.X\n');
   });
 });

@@ -22,6 +22,8 @@ export interface FieldSpec {
   signing: boolean;
   /** Separator for list fields. */
   separator?: string;
+  /** The code's default held a credential (a password in a URL, a secret): dropped, the field is required. */
+  credentialDefault?: boolean;
 }
 
 export interface CodeStyle {

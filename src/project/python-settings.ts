@@ -137,11 +137,24 @@ function specFor(env: string, rs: EnvRead[], name: string): FieldSpec {
   let dflt: FieldSpec['default'] = withDefault ? coerce(withDefault.default!.value!, kind, separator) : undefined;
   let optional = !withDefault && (exprDefault || rs.some((r) => r.optional));
   const signing = isSigningSecret(env);
-  const url = isUrlName(env) || (typeof dflt === 'string' && dflt.includes('://'));
+  // A *_DSN may be a key=value DSN (`host=db dbname=app`): a default that is no URL says so.
+  const notUrl = rs.some((r) => typeof r.default?.value === 'string' && r.default.value.trim() !== '' && !r.default.value.includes('://'));
+  const url = (isUrlName(env) && !notUrl) || (typeof dflt === 'string' && dflt.includes('://'));
+  let credentialDefault = false;
   if (kind === 'str' && isCredential(env)) {
     kind = 'secret';
     // A hard-coded credential is no default: only "unset" ("") survives, and never for signing keys.
-    if (signing || (dflt !== undefined && dflt !== '')) dflt = undefined;
+    if (signing || (dflt !== undefined && dflt !== '')) {
+      credentialDefault = dflt !== undefined && dflt !== '';
+      dflt = undefined;
+    }
+  }
+  // A default that carries a password (`postgresql://user:pass@host/db`) is a credential in the
+  // code: it is not copied into the settings class, the variable becomes required instead.
+  if (rs.some((r) => typeof r.default?.value === 'string' && holdsCredential(r.default.value))) {
+    credentialDefault = true;
+    dflt = undefined;
+    optional = false;
   }
   if (dflt === undefined && kind === 'list' && optional) {
     dflt = [];
@@ -152,7 +165,27 @@ function specFor(env: string, rs: EnvRead[], name: string): FieldSpec {
     optional = false;
   }
   if (signing) optional = false;
-  return { name, env, kind, optional, default: dflt, url: url && kind === 'str', signing, separator: kind === 'list' ? separator ?? ',' : undefined };
+  return {
+    name, env, kind, optional, default: dflt, url: url && kind === 'str', signing, separator: kind === 'list' ? separator ?? ',' : undefined,
+    ...(credentialDefault ? { credentialDefault } : {}),
+  };
+}
+
+/**
+ * A value that embeds a credential: a URL with a password in its user info (`scheme://user:pass@host`,
+ * `redis://:pass@host`, also inside a comma-separated list), a password-like query parameter, or a
+ * key=value DSN with `password=`.
+ */
+export function holdsCredential(value: string): boolean {
+  for (const m of value.matchAll(/[A-Za-z][A-Za-z0-9+.-]*:\/\/([^\s,/?#]*)/g)) {
+    const authority = m[1]!;
+    const at = authority.lastIndexOf('@');
+    if (at < 0) continue;
+    const colon = authority.indexOf(':');
+    if (colon >= 0 && colon < at - 1) return true;
+  }
+  if (/[?&;](?:password|passwd|pwd|secret|token|access_token|api_key|apikey)=[^&;\s]/i.test(value)) return true;
+  return /(?:^|\s)(?:password|passwd)\s*=\s*\S/i.test(value);
 }
 
 function coerce(v: string | number | boolean, kind: FieldKind, sep?: string): FieldSpec['default'] {

@@ -19,6 +19,15 @@ function listNames(names: string[]): string {
   return names.length > 8 ? `${names.slice(0, 8).join(', ')} and ${names.length - 8} more` : names.join(', ');
 }
 
+/** Message tail naming the variables whose code default holds a credential (not carried over). */
+function credentialNote(missing: EnvRead[]): string {
+  const names = specsFor(missing, (env) => env).filter((s) => s.credentialDefault).map((s) => s.env).sort();
+  if (!names.length) return '';
+  const one = names.length === 1;
+  return `; the default${one ? '' : 's'} of ${listNames(names)} ${one ? 'holds a credential' : 'hold credentials'}: not copied into the class, ` +
+    `${one ? 'the variable becomes' : 'the variables become'} required`;
+}
+
 /** Reads of variables the target class does not declare (all reads when there is no class). */
 function missingReads(ps: ProjectSettings): EnvRead[] {
   const sc = ps.target?.sc;
@@ -42,12 +51,15 @@ export default defineRule({
       'pydantic v2 + pydantic-settings, or v1 when the project uses pydantic 1 — or extends the existing Settings class ' +
       'with the variables it misses: one typed field per variable (type taken from the default and from how the code ' +
       'parses the value: int(), float(), "true"/"1" comparisons, .split(",")), required when the code gives no default, ' +
-      'SecretStr for credentials; validators reject short or placeholder signing secrets, non-URL values for *_URL ' +
+      'SecretStr for credentials; a default that holds a credential (a password in a database URL such as ' +
+      'postgresql://user:pass@host/db, any non-empty default of a secret-like name) is not copied into the class: the ' +
+      'field becomes required, so the password leaves the code; validators reject short or placeholder signing secrets, non-URL values for *_URL ' +
       'variables, and DEBUG or wildcard CORS origins when ENVIRONMENT is production. A module-level `settings = Settings()` ' +
       'makes the app fail at startup with one error naming every missing or invalid variable. pydantic-settings is added ' +
       'to the manifest when the generated code needs it. The call sites are rewritten by python/getenv-call-site.',
     safetyNote:
-      'Variables without a default become required: the app refuses to start until they are set. Check the generated ' +
+      'Variables without a default, or whose default held a credential, become required: the app refuses to start until ' +
+      'they are set. Check the generated ' +
       'types and defaults, and set the new required variables in every environment before deploying.',
     example: {
       before: '# app/services/email.py\nSMTP_HOST = os.environ["SMTP_HOST"]\nSMTP_PORT = int(os.getenv("SMTP_PORT", "587"))',
@@ -75,7 +87,8 @@ export default defineRule({
           end: t.sc.body.startIndex,
           message:
             `${t.sc.name} does not declare ${names.length} environment variable${names.length > 1 ? 's' : ''} the code reads ` +
-            `with os.getenv/os.environ (${listNames(files)}): ${listNames(names)}; they are not validated at startup`,
+            `with os.getenv/os.environ (${listNames(files)}): ${listNames(names)}; they are not validated at startup` +
+            credentialNote(missing),
           anchor: `extend:${t.sc.name}`,
           fixable: unplaceable.length === 0,
           notFixableReason: unplaceable.length
@@ -92,7 +105,8 @@ export default defineRule({
           end: first.end,
           message:
             `${names.length} environment variable${names.length > 1 ? 's are' : ' is'} read with os.getenv/os.environ across ` +
-            `${files.length} file${files.length > 1 ? 's' : ''} and never validated at startup: ${listNames(names)}`,
+            `${files.length} file${files.length > 1 ? 's' : ''} and never validated at startup: ${listNames(names)}` +
+            credentialNote(missing),
           anchor: `create:${dir || '.'}`,
           data: { dir, mode: 'create' } satisfies Data,
         });
