@@ -19,7 +19,7 @@ import { openWorkspace, planFixes } from '../src/api.js';
 import { rules } from '../src/registry.js';
 import { defineRule } from '../src/rule.js';
 import type { Rule } from '../src/types.js';
-import { commentsOf, composeRepo, dockerRepo, nginxRepo, type Repo } from './helpers/fuzz.js';
+import { commentsOf, composeCase, dockerCase, nginxCase, type Repo } from './helpers/fuzz.js';
 
 const SEED = process.env.SHIPSHAPE_FUZZ_SEED ? Number(process.env.SHIPSHAPE_FUZZ_SEED) : Date.now() % 2 ** 31;
 // Tuned for about a minute on a 2-core machine: a compose case runs ~13 rule sets over a small
@@ -163,7 +163,7 @@ describe('fuzz checks', () => {
 });
 
 describe('fuzz', () => {
-  fuzz('dockerfile', dockerRepo, 0);
-  fuzz('compose', composeRepo, 1);
-  fuzz('nginx', nginxRepo, 2);
+  fuzz('dockerfile', dockerCase, 0);
+  fuzz('compose', composeCase, 1);
+  fuzz('nginx', nginxCase, 2);
 });

@@ -835,3 +835,28 @@ export const nginxRepo: fc.Arbitrary<Repo> = nginxSpec.map((s) => {
   }
   return { files, main };
 });
+
+// ---------------------------------------------------------------------------------------------
+// Bytes around the text: a UTF-8 BOM, or a file whose line endings are mixed (a few CRLF lines in
+// an LF file, as editors on different systems leave them). Applied to the main file, rarely.
+
+const envelope = fc.record({
+  bom: fc.constantFrom(false, false, false, false, false, false, false, true),
+  mixed: fc.constantFrom(false, false, false, false, false, false, true),
+});
+
+function wrap(arb: fc.Arbitrary<Repo>): fc.Arbitrary<Repo> {
+  return fc.tuple(arb, envelope).map(([repo, env]) => {
+    let text = repo.files[repo.main]!;
+    if (env.mixed && !text.includes('\r\n')) {
+      let i = 0;
+      text = text.replace(/\n/g, () => (i++ % 3 === 1 ? '\r\n' : '\n'));
+    }
+    if (env.bom) text = '\ufeff' + text;
+    return { ...repo, files: { ...repo.files, [repo.main]: text } };
+  });
+}
+
+export const dockerCase = wrap(dockerRepo);
+export const composeCase = wrap(composeRepo);
+export const nginxCase = wrap(nginxRepo);
