@@ -480,6 +480,8 @@ describe('audit reports', () => {
           'compose/hardcoded-secret docker-compose.yml:121',
           'compose/hardcoded-secret docker-compose.yml:122',
         ],
+        // The check runs curl, which python:3.11-slim lacks (compose/healthcheck flags broken checks).
+        '2. Health Check Configuration': ['compose/healthcheck docker-compose.yml:136'],
         '3. Database Migration in CMD': ['compose/migrate-service Dockerfile:65'],
         '3. Network Security': [
           'compose/db-port-exposed docker-compose.yml:24',
