@@ -117,6 +117,12 @@ function firstAlias(doc: Document.Parsed): Node | undefined {
  * Over MAX_DEPTH the file is refused before the yaml library sees it.
  */
 function checkFlowDepth(text: string, file: string): void {
+  // Fast path: too few brackets to nest that deep (nearly every real file).
+  let opens = 0;
+  for (const b of ['[', '{']) {
+    for (let i = text.indexOf(b); i !== -1 && opens <= MAX_DEPTH; i = text.indexOf(b, i + 1)) opens++;
+  }
+  if (opens <= MAX_DEPTH) return;
   let depth = 0;
   let line = 1;
   let lineStart = true; // only indentation, "- ", "? " or ": " so far on this line (block context)
@@ -127,7 +133,7 @@ function checkFlowDepth(text: string, file: string): void {
       lineStart = true;
       continue;
     }
-    if (ch === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+    if (ch === '#' && (i === 0 || text[i - 1] === ' ' || text[i - 1] === '\t' || text[i - 1] === '\n' || text[i - 1] === '\r')) {
       while (i + 1 < text.length && text[i + 1] !== '\n') i++;
       continue;
     }
@@ -144,7 +150,7 @@ function checkFlowDepth(text: string, file: string): void {
       depth = 1;
       continue;
     }
-    if ((ch === '-' || ch === '?' || ch === ':') && /[ \t\n]/.test(text[i + 1] ?? '\n')) {
+    if ((ch === '-' || ch === '?' || ch === ':') && (i + 1 === text.length || text[i + 1] === ' ' || text[i + 1] === '\t' || text[i + 1] === '\n' || text[i + 1] === '\r')) {
       lineStart = true;
       continue;
     }
