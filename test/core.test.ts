@@ -10,7 +10,8 @@ import { openWorkspace, planFixes, scan } from '../src/api.js';
 import { dockerfile } from '../src/parsers/dockerfile.js';
 import { defineRule } from '../src/rule.js';
 import type { Rule } from '../src/types.js';
-import { Workspace, decodeText, encodeText } from '../src/workspace.js';
+import { Workspace, decodeText, encodeText, toBytes } from '../src/workspace.js';
+import { writeChanges } from '../src/io/write.js';
 import { tmpDir, writeTree } from './helpers/tree.js';
 import { addLabel, breaker, execCmd, upperCmd } from './helpers/rules.js';
 
@@ -76,13 +77,12 @@ describe('workspace', () => {
     const ws = Workspace.open(dir, { maxFileBytes: 100 });
     expect(ws.text('Dockerfile')).toBe('FROM alpine\n');
     expect(ws.text('bin/Dockerfile')).toBeUndefined();
-    expect(ws.text('latin/Dockerfile')).toBeUndefined();
+    expect(ws.text('latin/Dockerfile')).toBe('FROM alpine\n# caf\udce9\n');
     expect(ws.text('big/Dockerfile')).toBeUndefined();
     expect(ws.text('outside.yml')).toBeUndefined();
     expect(ws.errors.map((e) => `${e.file}: ${e.message}`)).toEqual([
       'big/Dockerfile: file is 213 bytes, over the 100-byte size limit; skipped',
       'bin/Dockerfile: binary file (contains NUL bytes); skipped',
-      'latin/Dockerfile: not valid UTF-8; skipped',
       'outside.yml: symbolic link to a file outside the scanned root; not read',
     ]);
   });
@@ -96,6 +96,14 @@ describe('workspace', () => {
       const buf = Buffer.from(raw, 'utf8');
       const d = decodeText(buf, 'f');
       expect(d.text.includes('\r\n')).toBe(raw === 'a\r\nb\nc');
+      expect(encodeText(d.text, { bom: d.bom, crlf: d.crlf, mode: 0o644 }).equals(buf)).toBe(true);
+    }
+  });
+
+  it('round-trips bytes that are not UTF-8 (stray bytes, truncated and overlong sequences)', () => {
+    for (const bytes of [[0x61, 0xe9, 0x0a], [0xc3], [0xe2, 0x82], [0xc0, 0xaf, 0x0d, 0x0a], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x98, 0x80, 0xff], [0xef, 0xbb, 0xbf, 0x80]]) {
+      const buf = Buffer.from(bytes);
+      const d = decodeText(buf, 'f');
       expect(encodeText(d.text, { bom: d.bom, crlf: d.crlf, mode: 0o644 }).equals(buf)).toBe(true);
     }
   });
@@ -166,6 +174,25 @@ describe('fix session', () => {
     expect(plan.outcomes[0]!.status).toBe('invalid');
     expect(plan.outcomes[0]!.reason).toContain('unparsable');
     expect(plan.changes).toEqual([]);
+  });
+
+  it('keeps bytes that are not UTF-8, and refuses an edit that lands next to them', async () => {
+    const dir = tmpDir();
+    const latin = (t: string) => Buffer.from(t, 'latin1');
+    writeTree(dir, {
+      'a/Dockerfile': latin('# caf\xe9 au lait\nFROM alpine:3.20\nCMD serve --port 80\n'),
+      'b/Dockerfile': latin('FROM alpine:3.20\nCMD serve --caf\xe9\n'),
+    });
+    const ws = openWorkspace(dir);
+    const plan = await planFixes(ws, { rules: [execCmd], all: true });
+    expect(plan.outcomes.map((o) => [o.finding.file, o.status, o.reason])).toEqual([
+      ['a/Dockerfile', 'applied', undefined],
+      ['b/Dockerfile', 'conflict', 'b/Dockerfile is not valid UTF-8 at line 2, where the fix would edit; skipped'],
+    ]);
+    expect(writeChanges(ws).written).toEqual(['a/Dockerfile']);
+    expect(fs.readFileSync(path.join(dir, 'a/Dockerfile'))).toEqual(latin('# caf\xe9 au lait\nFROM alpine:3.20\nCMD ["serve","--port","80"]\n'));
+    expect(fs.readFileSync(path.join(dir, 'b/Dockerfile'))).toEqual(latin('FROM alpine:3.20\nCMD serve --caf\xe9\n'));
+    expect(toBytes(plan.changes[0]!.before!)).toEqual(latin('# caf\xe9 au lait\nFROM alpine:3.20\nCMD serve --port 80\n'));
   });
 
   it('safe fixes only unless --all', async () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openWorkspace, planFixes } from '../src/api.js';
 import { ruleById } from '../src/registry.js';
+import { toBytes } from '../src/workspace.js';
 import { fixtureCases, readTree } from './helpers/tree.js';
 
 const UPDATE = process.env.SHIPSHAPE_UPDATE_FIXTURES === '1';
@@ -53,7 +54,7 @@ describe('fixtures', () => {
       expect(notApplied.map((o) => o.status).sort()).toEqual([...(exp.outcomes ?? [])].sort());
 
       const result = readTree(before);
-      for (const ch of plan.changes) result.set(ch.file, Buffer.from(ch.after, 'utf8'));
+      for (const ch of plan.changes) result.set(ch.file, toBytes(ch.after));
       const sorted = new Map([...result].sort(([a], [b]) => (a < b ? -1 : 1)));
 
       if (UPDATE && plan.changes.length) {

@@ -17,7 +17,7 @@ import { fileChanges } from '../io/write.js';
 import { diffStat } from '../render/diff.js';
 import type { Finding, ParseError, Rule } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import { DEFAULT_MAX_FILE_BYTES } from '../workspace.js';
+import { DEFAULT_MAX_FILE_BYTES, toBytes } from '../workspace.js';
 import { Git, parseIdent, type CommitInfo, type IndexEntry } from '../git/git.js';
 import { materialiseTree, type MaterialisedTree } from '../git/materialise.js';
 import { GitHubCli } from './github.js';
@@ -287,7 +287,7 @@ async function processGroup(g: Group, ctx: GroupContext, step: (s: string) => vo
       repoPath = rel.split(path.sep).join('/');
     }
     const mode = rec.created ? (((ch.mode ?? 0o644) & 0o111) !== 0 ? '100755' : '100644') : (tree.entries.get(repoPath)?.mode ?? '100644');
-    const oid = await git.hashObject(Buffer.from(ch.after, 'utf8'), !ctx.dryRun);
+    const oid = await git.hashObject(toBytes(ch.after), !ctx.dryRun);
     entries.push({ mode, oid, path: repoPath });
   }
   entries.sort((a, b) => (a.path < b.path ? -1 : 1));

@@ -11,6 +11,7 @@ import { parseSelectors } from '../registry.js';
 import { colorWanted, setColor } from '../render/color.js';
 import { formatError } from '../render/report.js';
 import type { Workspace } from '../workspace.js';
+import { toBytes } from '../workspace.js';
 import { FileError } from '../workspace.js';
 
 export interface CommonFlags {
@@ -84,8 +85,9 @@ export function nothingScanned(ws: Workspace): boolean {
 }
 
 export function writeOut(file: string | undefined, text: string): void {
-  if (file) fs.writeFileSync(file, text);
-  else process.stdout.write(text);
+  // toBytes: a patch of a file with bytes that are not UTF-8 carries them as they were.
+  if (file) fs.writeFileSync(file, toBytes(text));
+  else process.stdout.write(toBytes(text));
 }
 
 export async function guard(fn: () => Promise<number>): Promise<number> {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FileRecord, Workspace } from '../workspace.js';
-import { encodeText, sha256 } from '../workspace.js';
+import { applyFormat, encodeText, sha256 } from '../workspace.js';
 import type { FileChange } from '../render/diff.js';
 
 export interface WriteResult {
@@ -20,8 +20,9 @@ export interface WriteResult {
 export function fileChanges(ws: Workspace): FileChange[] {
   return ws.changedFiles().map((r) => ({
     file: r.path,
-    before: r.created ? null : encodeText(r.originalText ?? '', r.format).toString('utf8'),
-    after: encodeText(r.text ?? '', r.format).toString('utf8'),
+    // Strings, not bytes: bytes that were not UTF-8 stay escaped (see toBytes) until written.
+    before: r.created ? null : applyFormat(r.originalText ?? '', r.format),
+    after: applyFormat(r.text ?? '', r.format),
     mode: r.format?.mode,
   }));
 }
