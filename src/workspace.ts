@@ -59,6 +59,53 @@ export interface AsyncParser<T> {
   parse(text: string, file: string): Promise<T>;
 }
 
+/**
+ * What a computation read through the workspace (see Workspace.track): the engine re-runs a rule's
+ * detection after fixes only when something it read changed.
+ */
+export interface ReadSet {
+  /** Files whose text (or a parse of it) was read. */
+  texts: Set<string>;
+  /** Paths whose existence or kind was asked about. */
+  paths: Set<string>;
+  /** Kinds whose file list was read (files(kind), has(kind)). */
+  kinds: Set<FileKind>;
+  /** Directories whose direct files were listed (filesIn). */
+  dirs: Set<string>;
+  /** Directories whose files were listed at any depth (filesUnder). */
+  prefixes: Set<string>;
+  /** Path predicates given to find(). */
+  preds: ((file: string) => boolean)[];
+  /** The whole file list was read (files(), a pathMemo value). */
+  all: boolean;
+}
+
+/** What changed in the workspace's in-memory state since a mark (changesSince). */
+export interface Changes {
+  /** Files whose text changed, created files included. */
+  texts: Set<string>;
+  /** Paths that appeared (created) or disappeared (a creation rolled back). */
+  paths: Set<string>;
+}
+
+export function emptyReadSet(): ReadSet {
+  return { texts: new Set(), paths: new Set(), kinds: new Set(), dirs: new Set(), prefixes: new Set(), preds: [], all: false };
+}
+
+/** Whether a computation that read `r` may give a different result after `c`. */
+export function affectedBy(r: ReadSet, c: Changes): boolean {
+  for (const f of c.texts) if (r.texts.has(f)) return true;
+  for (const p of c.paths) {
+    if (r.all || r.paths.has(p) || r.texts.has(p)) return true;
+    if (r.kinds.has(classify(p))) return true;
+    const i = p.lastIndexOf('/');
+    if (r.dirs.has(i === -1 ? '' : p.slice(0, i))) return true;
+    for (const d of r.prefixes) if (d === '' || p.startsWith(d + '/')) return true;
+    for (const pred of r.preds) if (pred(p)) return true;
+  }
+  return false;
+}
+
 export interface WorkspaceOptions {
   maxFileBytes?: number;
   followSymlinks?: boolean;
@@ -72,6 +119,11 @@ export class Workspace {
   private parses = new Map<string, Map<string, unknown>>();
   private errorList: ParseError[] = [];
   private errorKeys = new Set<string>();
+  /** The reads of the computation being tracked (track()), if any. */
+  private reads: ReadSet | undefined;
+  /** Every in-memory change, in order: [file, whether the path appeared or disappeared]. */
+  private changeLog: [string, boolean][] = [];
+  private memos = new Map<string, { value: unknown; reads: ReadSet; mark: number }>();
   /** Path indexes derived from records; dropped whenever a file is created or removed. */
   private index: { sorted: Map<string, string[]>; byDir?: Map<string, string[]>; memo: Map<string, unknown> } = { sorted: new Map(), memo: new Map() };
   /** Files that could not be read or parsed. */
@@ -156,6 +208,10 @@ export class Workspace {
 
   /** All known files (relative POSIX paths), sorted; optionally of one kind. */
   files(kind?: FileKind): string[] {
+    if (this.reads) {
+      if (kind) this.reads.kinds.add(kind);
+      else this.reads.all = true;
+    }
     return this.sorted(kind).slice();
   }
 
@@ -180,6 +236,7 @@ export class Workspace {
 
   /** Files directly in a directory ('' for the root), sorted: those whose dirname is exactly dir. */
   filesIn(dir: string): readonly string[] {
+    this.reads?.dirs.add(dir);
     let byDir = this.index.byDir;
     if (!byDir) {
       byDir = new Map();
@@ -196,11 +253,12 @@ export class Workspace {
   }
 
   /**
-   * Files under a directory, sorted: all for '', else those starting with `dir/`. A binary search
-   * on the sorted list instead of a scan of every file.
+   * Files under a directory (of one kind), sorted: all for '', else those starting with `dir/`. A
+   * binary search on the sorted list instead of a scan of every file.
    */
-  filesUnder(dir: string): readonly string[] {
-    const all = this.sorted();
+  filesUnder(dir: string, kind?: FileKind): readonly string[] {
+    this.reads?.prefixes.add(dir);
+    const all = this.sorted(kind);
     if (dir === '') return all;
     const prefix = dir + '/';
     // Paths starting with the prefix are contiguous in the sorted list, from where it would sort.
@@ -221,6 +279,7 @@ export class Workspace {
    * or removed: e.g. which directory is a project's root.
    */
   pathMemo<T>(key: string, compute: () => T): T {
+    if (this.reads) this.reads.all = true;
     const m = this.index.memo;
     if (m.has(key)) return m.get(key) as T;
     const v = compute();
@@ -229,11 +288,14 @@ export class Workspace {
   }
 
   has(kind: FileKind): boolean {
+    this.reads?.kinds.add(kind);
     return this.sorted(kind).length > 0;
   }
 
   exists(file: string): boolean {
-    return this.records.has(normalize(file));
+    const f = normalize(file);
+    this.reads?.paths.add(f);
+    return this.records.has(f);
   }
 
   /**
@@ -253,21 +315,28 @@ export class Workspace {
   }
 
   kindOf(file: string): FileKind | undefined {
-    return this.records.get(normalize(file))?.kind;
+    const f = normalize(file);
+    this.reads?.paths.add(f);
+    return this.records.get(f)?.kind;
   }
 
   /** Files whose path matches a predicate (e.g. basename tests), sorted. */
   find(pred: (file: string) => boolean): string[] {
+    this.reads?.preds.push(pred);
     return this.sorted().filter(pred);
   }
 
   record(file: string): FileRecord | undefined {
-    return this.records.get(normalize(file));
+    const f = normalize(file);
+    this.reads?.texts.add(f);
+    return this.records.get(f);
   }
 
   /** The file's current text, or undefined (with an error recorded) when it cannot be read. */
   text(file: string): string | undefined {
-    const r = this.records.get(normalize(file));
+    const f = normalize(file);
+    this.reads?.texts.add(f);
+    const r = this.records.get(f);
     if (!r) return undefined;
     if (!r.loaded) this.load(r);
     return r.text;
@@ -320,6 +389,7 @@ export class Workspace {
   /** Parse a file with a parser, once per text version. Records a ParseError and returns undefined on failure. */
   parse<T>(file: string, parser: Parser<T>): T | undefined {
     const f = normalize(file);
+    this.reads?.texts.add(f);
     const cache = this.cacheFor(f);
     if (cache.has(parser.key)) return cache.get(parser.key) as T | undefined;
     const text = this.text(f);
@@ -337,6 +407,7 @@ export class Workspace {
 
   async parseAsync<T>(file: string, parser: AsyncParser<T>): Promise<T | undefined> {
     const f = normalize(file);
+    this.reads?.texts.add(f);
     const cache = this.cacheFor(f);
     if (cache.has(parser.key)) return (await cache.get(parser.key)) as T | undefined;
     const text = this.text(f);
@@ -397,6 +468,58 @@ export class Workspace {
     return n;
   }
 
+  // ---- dependency tracking (used by the engine to re-detect only what a fix can change) ----
+
+  /**
+   * Run fn and record every path, list and text it reads through the workspace. Tracked
+   * computations must not overlap (the engine runs rules one at a time).
+   */
+  async track<T>(fn: () => Promise<T>): Promise<{ value: T; reads: ReadSet }> {
+    const outer = this.reads;
+    const reads = emptyReadSet();
+    this.reads = reads;
+    try {
+      return { value: await fn(), reads };
+    } finally {
+      this.reads = outer;
+      if (outer) mergeReads(outer, reads);
+    }
+  }
+
+  /**
+   * A value computed from the workspace (an app's routes, a project's settings), kept while nothing
+   * it read changed: compute runs tracked, and a later call re-runs it only when a file it read
+   * changed or a file appeared where it listed. The value is shared: callers must not mutate it.
+   */
+  async memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const hit = this.memos.get(key);
+    if (hit && (hit.mark === this.changeMark || !affectedBy(hit.reads, this.changesSince(hit.mark)))) {
+      hit.mark = this.changeMark;
+      if (this.reads) mergeReads(this.reads, hit.reads);
+      return hit.value as T;
+    }
+    const mark = this.changeMark;
+    const { value, reads } = await this.track(compute);
+    this.memos.set(key, { value, reads, mark });
+    return value;
+  }
+
+  /** A mark in the change log, for changesSince(). */
+  get changeMark(): number {
+    return this.changeLog.length;
+  }
+
+  /** Texts changed and paths created or removed since a mark. */
+  changesSince(mark: number): Changes {
+    const c: Changes = { texts: new Set(), paths: new Set() };
+    for (let i = mark; i < this.changeLog.length; i++) {
+      const [f, path] = this.changeLog[i]!;
+      c.texts.add(f);
+      if (path) c.paths.add(f);
+    }
+    return c;
+  }
+
   // ---- in-memory edits (used by the engine's fix session only) ----
 
   setText(file: string, text: string): void {
@@ -404,6 +527,7 @@ export class Workspace {
     const r = this.records.get(f);
     if (!r) throw new Error(`setText: unknown file ${f}`);
     if (!r.loaded) this.load(r);
+    if (r.text !== text) this.changeLog.push([f, false]);
     r.text = text;
     this.parses.delete(f);
   }
@@ -421,6 +545,7 @@ export class Workspace {
       format: { bom: false, crlf: false, mode: 0o644 },
     });
     this.parses.delete(f);
+    this.changeLog.push([f, true]);
     this.reindex();
   }
 
@@ -450,6 +575,8 @@ export class Workspace {
       if (!s) {
         if (r.created) {
           this.records.delete(p);
+          this.parses.delete(p);
+          this.changeLog.push([p, true]);
           this.reindex();
         }
         continue;
@@ -457,9 +584,20 @@ export class Workspace {
       if (r.text !== s.text) {
         r.text = s.text;
         this.parses.delete(p);
+        this.changeLog.push([p, false]);
       }
     }
   }
+}
+
+function mergeReads(into: ReadSet, from: ReadSet): void {
+  for (const x of from.texts) into.texts.add(x);
+  for (const x of from.paths) into.paths.add(x);
+  for (const x of from.kinds) into.kinds.add(x);
+  for (const x of from.dirs) into.dirs.add(x);
+  for (const x of from.prefixes) into.prefixes.add(x);
+  into.preds.push(...from.preds);
+  if (from.all) into.all = true;
 }
 
 function isIgnored(rel: string, isDir: boolean, scopes: { base: string; ig: Ignore }[]): boolean {
@@ -509,13 +647,56 @@ export function sha256(buf: Buffer | string): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+// Bytes that are not valid UTF-8 are kept as lone surrogates U+DC80..U+DCFF (Python's
+// "surrogateescape"), so a file with a stray Latin-1 byte can still be read, and every byte a fix
+// does not touch is written back as it was. A fix whose edit lands next to such a byte is refused
+// (see FixSession): what the byte meant cannot be known.
+export const ESCAPED_BYTE = /[\udc80-\udcff]/;
+
+function decodeEscaped(buf: Buffer): string {
+  let out = '';
+  let i = 0;
+  let plainStart = 0;
+  const flush = (end: number) => {
+    if (end > plainStart) out += utf8.decode(buf.subarray(plainStart, end));
+  };
+  while (i < buf.length) {
+    const n = validSequenceLength(buf, i);
+    if (n > 0) {
+      i += n;
+      continue;
+    }
+    flush(i);
+    out += String.fromCharCode(0xdc00 + buf[i]!);
+    i++;
+    plainStart = i;
+  }
+  flush(buf.length);
+  return out;
+}
+
+/** Length of the well-formed UTF-8 sequence at i (Unicode Table 3-7), or 0. */
+function validSequenceLength(b: Buffer, i: number): number {
+  const c = b[i]!;
+  if (c < 0x80) return 1;
+  const cont = (k: number, lo = 0x80, hi = 0xbf) => i + k < b.length && b[i + k]! >= lo && b[i + k]! <= hi;
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c === 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
+  if ((c >= 0xe1 && c <= 0xec) || c === 0xee || c === 0xef) return cont(1) && cont(2) ? 3 : 0;
+  if (c === 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
+  if (c === 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xf1 && c <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c === 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
 export function decodeText(buf: Buffer, file: string): { text: string; bom: boolean; crlf: boolean } {
   if (buf.includes(0)) throw new FileError(file, 'binary file (contains NUL bytes); skipped');
   let text: string;
   try {
     text = utf8.decode(buf);
   } catch {
-    throw new FileError(file, 'not valid UTF-8; skipped');
+    text = decodeEscaped(buf);
   }
   const bom = text.charCodeAt(0) === 0xfeff;
   if (bom) text = text.slice(1);
@@ -525,12 +706,33 @@ export function decodeText(buf: Buffer, file: string): { text: string; bom: bool
   return { text, bom, crlf };
 }
 
-/** The bytes to write for a text in a file's original format. */
-export function encodeText(text: string, format: FileFormat | undefined): Buffer {
+/** A text in a file's original format (CRLF, BOM), still as a string. */
+export function applyFormat(text: string, format: FileFormat | undefined): string {
   let t = text;
   if (format?.crlf) t = t.replace(/\n/g, '\r\n');
   if (format?.bom) t = '\ufeff' + t;
-  return Buffer.from(t, 'utf8');
+  return t;
+}
+
+/** UTF-8 bytes of a string, writing escaped bytes (U+DC80..U+DCFF) back as the bytes they were. */
+export function toBytes(s: string): Buffer {
+  if (!ESCAPED_BYTE.test(s)) return Buffer.from(s, 'utf8');
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xdc80 && c <= 0xdcff && !(i > 0 && s.charCodeAt(i - 1) >= 0xd800 && s.charCodeAt(i - 1) <= 0xdbff)) {
+      parts.push(Buffer.from(s.slice(start, i), 'utf8'), Buffer.from([c - 0xdc00]));
+      start = i + 1;
+    }
+  }
+  parts.push(Buffer.from(s.slice(start), 'utf8'));
+  return Buffer.concat(parts);
+}
+
+/** The bytes to write for a text in a file's original format. */
+export function encodeText(text: string, format: FileFormat | undefined): Buffer {
+  return toBytes(applyFormat(text, format));
 }
 
 function countOf(s: string, sub: string): number {

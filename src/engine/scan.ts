@@ -18,6 +18,13 @@ export interface RuleFailure {
   message: string;
 }
 
+/** SHIPSHAPE_TIMING=1: each rule's detect time on stderr (what `npm run bench` profiles first). */
+const TIMING = Boolean(process.env.SHIPSHAPE_TIMING);
+
+export function timing(label: string, ms: number): void {
+  if (TIMING) process.stderr.write(`shipshape timing: ${label}: ${ms.toFixed(1)} ms\n`);
+}
+
 export function findingId(rule: string, file: string, anchor: string, occurrence = 0): string {
   const h = createHash('sha256').update(`${rule}\0${file}\0${anchor}\0${occurrence}`).digest('hex');
   return h.slice(0, 16);
@@ -73,12 +80,14 @@ export async function runRules(
   const failures: RuleFailure[] = [];
   for (const rule of rules) {
     if (!rule.kinds.some((k) => ws.has(k))) continue;
+    const t0 = TIMING ? performance.now() : 0;
     try {
       const inputs = await rule.detect({ ws, options: optionsFor(rule, run) });
       findings.push(...complete(rule, inputs, ws, run));
     } catch (e) {
       failures.push({ rule: rule.id, message: (e as Error).stack ?? String(e) });
     }
+    if (TIMING) timing(`detect ${rule.id}`, performance.now() - t0);
   }
   return { findings: sortFindings(findings, rules), failures };
 }

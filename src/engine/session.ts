@@ -3,12 +3,13 @@
 // the finding is re-detected by its stable id, its fix recomputed, checked, applied, and every file
 // it changed must still parse. A fix whose edits no longer apply is a conflict, reported, never
 // dropped silently or applied garbled. Nothing here touches the disk.
-import type { Finding, FileEdit, ModifyEdit, Rule } from '../types.js';
+import type { Finding, FileEdit, FileKind, ModifyEdit, Rule } from '../types.js';
 import { isCreate } from '../types.js';
-import type { Workspace } from '../workspace.js';
+import { affectedBy, ESCAPED_BYTE, type ReadSet, type Workspace } from '../workspace.js';
+import { lineOf } from '../text.js';
 import { classify } from '../classify.js';
 import { applyEdits, checkEdits, overlaps, EditError } from './edits.js';
-import { complete, optionsFor, runRules, sortFindings, type RuleFailure, type RuleRunOptions } from './scan.js';
+import { complete, optionsFor, sortFindings, timing, type RuleFailure, type RuleRunOptions } from './scan.js';
 import { validateText } from '../parsers/validate.js';
 
 export type OutcomeStatus =
@@ -43,39 +44,66 @@ export interface Preview {
 const MAX_PASSES = 10;
 
 export class FixSession {
-  private detectCache = new Map<string, Finding[]>();
+  /**
+   * Each rule's findings on the current state, with everything its detection read through the
+   * workspace. After a fix only the rules that read a changed file (or listed a directory where a
+   * file appeared) run again: in a monorepo a fix touches a few files and most rules read none.
+   */
+  private detectCache = new Map<string, { findings: Finding[]; reads: ReadSet }>();
+  /** The workspace's change mark the cache is up to date with. */
+  private mark: number;
+  private failureKeys = new Set<string>();
+  /** The last text of each file that passed validation. */
+  private validated = new Map<string, string>();
   readonly failures: RuleFailure[] = [];
 
   constructor(
     readonly ws: Workspace,
     readonly rules: Rule[],
     readonly run: RuleRunOptions = {},
-  ) {}
+  ) {
+    this.mark = ws.changeMark;
+  }
 
   /** All findings of the selected rules on the current (in-memory) state. */
   async scan(): Promise<Finding[]> {
-    const { findings, failures } = await runRules(this.ws, this.rules, this.run);
-    this.failures.push(...failures);
-    return findings;
+    const findings: Finding[] = [];
+    for (const rule of this.rules) findings.push(...(await this.detect(rule)));
+    return sortFindings(findings, this.rules);
   }
 
   private async detect(rule: Rule): Promise<Finding[]> {
+    this.invalidate();
     const cached = this.detectCache.get(rule.id);
-    if (cached) return cached;
-    let found: Finding[] = [];
-    if (rule.kinds.some((k) => this.ws.has(k))) {
+    if (cached) return cached.findings;
+    const t0 = performance.now();
+    const { value: found, reads } = await this.ws.track(async () => {
+      if (!rule.kinds.some((k) => this.ws.has(k))) return [];
       try {
-        found = complete(rule, await rule.detect({ ws: this.ws, options: optionsFor(rule, this.run) }), this.ws, this.run);
+        return complete(rule, await rule.detect({ ws: this.ws, options: optionsFor(rule, this.run) }), this.ws, this.run);
       } catch (e) {
-        this.failures.push({ rule: rule.id, message: (e as Error).stack ?? String(e) });
+        this.fail({ rule: rule.id, message: (e as Error).stack ?? String(e) });
+        return [];
       }
-    }
-    this.detectCache.set(rule.id, found);
+    });
+    timing(`detect ${rule.id}`, performance.now() - t0);
+    this.detectCache.set(rule.id, { findings: found, reads });
     return found;
   }
 
+  private fail(f: RuleFailure): void {
+    const key = `${f.rule}\0${f.message}`;
+    if (this.failureKeys.has(key)) return;
+    this.failureKeys.add(key);
+    this.failures.push(f);
+  }
+
+  /** Drop the cached findings of every rule that read something changed since the last call. */
   private invalidate(): void {
-    this.detectCache.clear();
+    if (this.ws.changeMark === this.mark) return;
+    const changes = this.ws.changesSince(this.mark);
+    this.mark = this.ws.changeMark;
+    for (const [id, c] of this.detectCache) if (affectedBy(c.reads, changes)) this.detectCache.delete(id);
   }
 
   /** The fix a finding would get now, without applying it. */
@@ -126,6 +154,13 @@ export class FixSession {
     for (const [file, list] of byFile) {
       const before = this.ws.text(file);
       if (before === undefined) throw new EditError(`cannot edit ${file}: it could not be read`);
+      for (const e of list) {
+        // Bytes that are not UTF-8 are kept as they are, but never edited next to.
+        const around = before.slice(Math.max(0, e.start - 1), e.end + 1);
+        if (ESCAPED_BYTE.test(around) || ESCAPED_BYTE.test(e.text)) {
+          throw new EditError(`${file} is not valid UTF-8 at line ${lineOf(before, e.start)}, where the fix would edit; skipped`);
+        }
+      }
       const after = applyEdits(before, list, file);
       if (after !== before) out.push({ file, before, after });
     }
@@ -133,12 +168,23 @@ export class FixSession {
     for (const f of out) {
       const kind = this.ws.kindOf(f.file) ?? classify(f.file);
       try {
-        await validateText(kind, f.after, f.file);
+        await this.validate(kind, f.after, f.file);
       } catch (e) {
         throw new Error(`the fix would leave ${f.file} unparsable (${(e as Error).message}); not applied`);
       }
     }
     return out.sort((a, b) => (a.file < b.file ? -1 : 1));
+  }
+
+  /**
+   * validateText, once per text: a fix's result is checked when it is previewed and again when the
+   * pass commits it (the same text when no other fix of the pass touched the file).
+   */
+  private async validate(kind: FileKind, text: string, file: string): Promise<void> {
+    const key = `${kind}\0${file}`;
+    if (this.validated.get(key) === text) return;
+    await validateText(kind, text, file);
+    this.validated.set(key, text);
   }
 
   /** Apply a previewed fix to the in-memory workspace. */

@@ -363,7 +363,12 @@ function guarded(tsm: TsMorph, access: TsNode, name: string): boolean {
 }
 
 /** Every `process.env` read of one file. */
-export async function fileEnvReads(ws: Workspace, file: string): Promise<FileReads | undefined> {
+export function fileEnvReads(ws: Workspace, file: string): Promise<FileReads | undefined> {
+  // Once per text of the file (several rules and every fix pass ask); the result is shared, read-only.
+  return ws.memo(`node/fileEnvReads\0${file}`, () => envReadsOf(ws, file));
+}
+
+async function envReadsOf(ws: Workspace, file: string): Promise<FileReads | undefined> {
   const text = ws.text(file);
   if (text === undefined || !text.includes('process')) {
     return text === undefined ? undefined : { file, sites: [], written: new Set(), envModule: false, useClient: false };

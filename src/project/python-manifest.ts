@@ -140,12 +140,10 @@ export function declaredDependencies(ws: Workspace, dir: string): Declared {
   const add = (r: Requirement) => {
     if (!deps.has(r.norm)) deps.set(r.norm, r);
   };
-  const reqFiles = ws.find((f) => {
-    const d = dirname(f);
-    const b = basename(f);
-    if (!b.endsWith('.txt')) return false;
-    return (d === dir && /^requirements/.test(b)) || d === joinPath(dir, 'requirements');
-  });
+  const reqFiles = [
+    ...ws.filesIn(dir).filter((f) => /^requirements/.test(basename(f))),
+    ...ws.filesIn(joinPath(dir, 'requirements')),
+  ].filter((f) => f.endsWith('.txt')).sort();
   const queue = [...reqFiles];
   const seen = new Set<string>();
   while (queue.length) {
@@ -175,8 +173,8 @@ export function declaredDependencies(ws: Workspace, dir: string): Declared {
 /** Whether a directory has a manifest of its own (it is a Python project root). */
 export function hasManifest(ws: Workspace, dir: string): boolean {
   for (const f of ['pyproject.toml', 'setup.py', 'setup.cfg', 'Pipfile']) if (ws.exists(joinPath(dir, f))) return true;
-  return ws.find((f) => dirname(f) === dir && /^requirements[^/]*\.txt$/.test(basename(f))).length > 0 ||
-    ws.find((f) => dirname(f) === joinPath(dir, 'requirements') && f.endsWith('.txt')).length > 0;
+  return ws.filesIn(dir).some((f) => /^requirements[^/]*\.txt$/.test(basename(f))) ||
+    ws.filesIn(joinPath(dir, 'requirements')).some((f) => f.endsWith('.txt'));
 }
 
 function styleOf(specs: string[]): VersionStyle {
@@ -230,7 +228,7 @@ export function manifestTarget(ws: Workspace, dir: string): ManifestTarget | und
     }
   }
   const req = PRIMARY_REQUIREMENTS.map((f) => joinPath(dir, f)).find((f) => ws.exists(f)) ??
-    ws.find((f) => dirname(f) === dir && /^requirements[^/]*\.txt$/.test(basename(f)) && !/dev|test|lint|doc/i.test(basename(f)))[0];
+    ws.filesIn(dir).find((f) => /^requirements[^/]*\.txt$/.test(basename(f)) && !/dev|test|lint|doc/i.test(basename(f)));
   if (req) {
     const deps = requirementsFileDeps(ws, req);
     return { kind: 'requirements', file: req, style: styleOf(deps.map((d) => d.spec)), deps };

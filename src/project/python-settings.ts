@@ -40,28 +40,15 @@ export function pythonProjects(ws: Workspace): string[] {
 
 /** App files of a project (not those of a nested project). */
 export function projectFiles(ws: Workspace, dir: string): string[] {
-  return ws.files('python').filter((f) => isUnder(f, dir) && !isAuxiliaryFile(f) && projectRootOf(ws, f) === dir);
+  return ws.filesUnder(dir, 'python').filter((f) => !isAuxiliaryFile(f) && projectRootOf(ws, f) === dir);
 }
 
-const cache = new WeakMap<Workspace, Map<string, { key: string; value: Promise<ProjectSettings> }>>();
-
-/** The settings picture of one project (cached per workspace text state). */
+/**
+ * The settings picture of one project, computed again only when a file it read changed (or a file
+ * appeared where it looked): the workspace tracks what compute reads.
+ */
 export function projectSettings(ws: Workspace, dir: string): Promise<ProjectSettings> {
-  const files = projectFiles(ws, dir);
-  const key = files.map((f) => `${f}:${ws.text(f)?.length ?? -1}:${hash(ws.text(f) ?? '')}`).join('|') + '|' + ws.files('manifest').map((f) => hash(ws.text(f) ?? '')).join(',');
-  let m = cache.get(ws);
-  if (!m) cache.set(ws, (m = new Map()));
-  const hit = m.get(dir);
-  if (hit && hit.key === key) return hit.value;
-  const value = compute(ws, dir, files);
-  m.set(dir, { key, value });
-  return value;
-}
-
-function hash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
-  return h;
+  return ws.memo(`python/projectSettings\0${dir}`, () => compute(ws, dir, projectFiles(ws, dir)));
 }
 
 async function compute(ws: Workspace, dir: string, files: string[]): Promise<ProjectSettings> {
@@ -232,7 +219,7 @@ export async function newSettingsPath(ws: Workspace, ps: ProjectSettings): Promi
   else {
     const app = await appFile(ws, files);
     const appDir = app ? dirname(app) : commonDir(ps.reads.map((r) => r.file)) ?? ps.dir;
-    base = ws.find((f) => f.startsWith(joinPath(appDir, 'core') + '/') && f.endsWith('.py')).length ? joinPath(appDir, 'core') : appDir;
+    base = ws.filesUnder(joinPath(appDir, 'core')).some((f) => f.endsWith('.py')) ? joinPath(appDir, 'core') : appDir;
   }
   for (const name of ['config.py', 'settings.py', 'app_settings.py']) {
     const p = joinPath(base, name);

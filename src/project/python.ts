@@ -103,10 +103,12 @@ export function isAuxiliaryFile(file: string): boolean {
 
 /** The Python project a file belongs to: the nearest directory with a manifest ('' at worst). */
 export function projectRootOf(ws: Workspace, file: string): string {
-  for (let d = dirname(file); ; d = dirname(d)) {
-    if (hasManifest(ws, d)) return d;
-    if (d === '') return '';
-  }
+  return ws.pathMemo(`python-project-root\0${dirname(file)}`, () => {
+    for (let d = dirname(file); ; d = dirname(d)) {
+      if (hasManifest(ws, d)) return d;
+      if (d === '') return '';
+    }
+  });
 }
 
 export function isUnder(file: string, dir: string): boolean {
@@ -742,8 +744,7 @@ export async function pydanticInfo(ws: Workspace, dir: string): Promise<Pydantic
   const pyd = decl.deps.get('pydantic');
   const ps = decl.deps.get('pydantic-settings');
   const base = { pydanticSpec: pyd?.spec, settingsDeclared: !!ps, settingsSpec: ps?.spec };
-  for (const f of ws.files('python')) {
-    if (!isUnder(f, dir)) continue;
+  for (const f of ws.filesUnder(dir, 'python')) {
     const text = ws.text(f) ?? '';
     if (!text.includes('pydantic')) continue;
     const m = await python(ws, f);
@@ -776,8 +777,7 @@ function moduleExists(ws: Workspace, root: string, dotted: string): boolean {
   const rel = dotted.split('.').join('/');
   const p = joinPath(root, rel);
   if (ws.exists(p + '.py')) return true;
-  const prefix = p + '/';
-  return ws.find((f) => f.startsWith(prefix) && f.endsWith('.py')).length > 0;
+  return ws.filesUnder(p).some((f) => f.endsWith('.py'));
 }
 
 /**
@@ -793,10 +793,9 @@ export async function importRoot(ws: Workspace, projectDir: string, near: string
   }
   if (!candidates.includes(projectDir)) candidates.unshift(projectDir);
   const srcDir = joinPath(projectDir, 'src');
-  if (ws.find((f) => f.startsWith(srcDir + '/')).length && !candidates.includes(srcDir)) candidates.push(srcDir);
+  if (ws.filesUnder(srcDir).length && !candidates.includes(srcDir)) candidates.push(srcDir);
   const scores = new Map<string, number>(candidates.map((c) => [c, 0]));
-  for (const f of ws.files('python')) {
-    if (!isUnder(f, projectDir)) continue;
+  for (const f of ws.filesUnder(projectDir, 'python')) {
     const m = await python(ws, f);
     if (!m) continue;
     for (const i of importsOf(m)) {
@@ -846,31 +845,25 @@ export function isFirstParty(ws: Workspace, file: string, top: string): boolean 
   for (let d = dirname(file); ; d = dirname(d)) {
     for (const base of [d, joinPath(d, 'src')]) {
       const p = joinPath(base, top);
-      if (ws.exists(p + '.py') || ws.exists(p + '.pyi') || ws.find((f) => f.startsWith(p + '/')).length > 0) return true;
+      if (ws.exists(p + '.py') || ws.exists(p + '.pyi') || ws.filesUnder(p).length > 0) return true;
     }
     if (d === '') break;
   }
   return localNames(ws, projectRootOf(ws, file)).has(top);
 }
 
-const localNameCache = new WeakMap<Workspace, Map<string, { count: number; names: Set<string> }>>();
 
 /** Directory names and module stems of a project's Python files (recomputed when files are added). */
 function localNames(ws: Workspace, project: string): Set<string> {
-  const files = ws.files('python');
-  let byProject = localNameCache.get(ws);
-  if (!byProject) localNameCache.set(ws, (byProject = new Map()));
-  const hit = byProject.get(project);
-  if (hit && hit.count === files.length) return hit.names;
-  const names = new Set<string>();
-  for (const f of files) {
-    if (!isUnder(f, project)) continue;
-    const parts = f.slice(project ? project.length + 1 : 0).split('/');
-    names.add(parts[parts.length - 1]!.replace(/\.py$/, ''));
-    for (const d of parts.slice(0, -1)) names.add(d);
-  }
-  byProject.set(project, { count: files.length, names });
-  return names;
+  return ws.pathMemo(`python/localNames\0${project}`, () => {
+    const names = new Set<string>();
+    for (const f of ws.filesUnder(project, 'python')) {
+      const parts = f.slice(project ? project.length + 1 : 0).split('/');
+      names.add(parts[parts.length - 1]!.replace(/\.py$/, ''));
+      for (const d of parts.slice(0, -1)) names.add(d);
+    }
+    return names;
+  });
 }
 
 /** The files a module imports from the project (its first-party imports, resolved). */

@@ -81,9 +81,13 @@ export function joinUrl(...parts: string[]): string {
   return out;
 }
 
-/** Analyse the app whose code lives under dir. */
-export async function analyzeApp(ws: Workspace, dir: string): Promise<AppAnalysis> {
-  const files = ws.files().filter((f) => under(dir, f) && !isTestFile(f));
+/** Analyse the app whose code lives under dir (once per state of what it reads; the result is shared, read-only). */
+export function analyzeApp(ws: Workspace, dir: string): Promise<AppAnalysis> {
+  return ws.memo(`web/analyzeApp\0${dir}`, () => analyze(ws, dir));
+}
+
+async function analyze(ws: Workspace, dir: string): Promise<AppAnalysis> {
+  const files = ws.filesUnder(dir).filter((f) => !isTestFile(f));
   const res: AppAnalysis = { dir, wsEndpoints: [], httpRoutes: [], frontend: false, frameworks: [], calls: [] };
   const pyFiles = files.filter((f) => ws.kindOf(f) === 'python');
   if (pyFiles.length) await analyzePython(ws, dir, pyFiles, res);
@@ -720,6 +724,6 @@ export function composeServices(ws: Workspace): ServiceRef[] {
 export function codeDirForHost(ws: Workspace, host: string): string | undefined {
   const svc = composeServices(ws).find((s) => s.hosts.includes(host) && s.context !== undefined);
   if (svc) return svc.context;
-  if (ws.files().some((f) => f.startsWith(host + '/'))) return host;
+  if (host && ws.filesUnder(host).length) return host;
   return undefined;
 }

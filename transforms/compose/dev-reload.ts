@@ -303,9 +303,7 @@ function volumeItems(ctx: RuleContext, cf: ComposeFile, svc: ComposeService): It
 
 /** Whether a host directory (relative to the root) holds source code. */
 function hasCode(ctx: RuleContext, dir: string): boolean {
-  const prefix = dir ? dir + '/' : '';
-  return ctx.ws.files().some((f) => {
-    if (!f.startsWith(prefix)) return false;
+  return ctx.ws.filesUnder(dir).some((f) => {
     const k = ctx.ws.kindOf(f);
     return k === 'python' || k === 'typescript' || k === 'manifest';
   });

@@ -40,7 +40,7 @@ function contexts(ws: Workspace): Context[] {
     for (const svc of compose(ws, f)?.services ?? []) {
       const b = svc.build;
       if (!b || b.context === undefined) continue;
-      if (!ws.find((x) => under(b.context!, x)).length) continue; // the context is not in the workspace
+      if (!ws.filesUnder(b.context).length) continue; // the context is not in the workspace
       add(b.context, b.dockerfile && ws.exists(b.dockerfile) ? b.dockerfile : undefined, f);
     }
   }
@@ -76,7 +76,7 @@ function buildsInImage(m: DockerfileModel | undefined): boolean {
 
 /** .dockerignore lines for a context, by stack; each section is [comment, ...patterns]. */
 export function dockerignoreFor(ws: Workspace, ctx: Context): string {
-  const files = ws.find((f) => under(ctx.dir, f));
+  const files = ws.filesUnder(ctx.dir);
   const python = files.some((f) => f.endsWith('.py') || /(?:^|\/)(?:requirements[^/]*\.txt|pyproject\.toml|Pipfile|setup\.py)$/.test(f));
   const node = files.some((f) => basename(f) === 'package.json');
   const builds = ctx.dockerfiles.some((df) => buildsInImage(dockerfile(ws, df)));
