@@ -1,5 +1,9 @@
 // Bundles the CLI into dist/ with esbuild: one entry file plus lazily loaded chunks, so that
-// `shipshape --version` loads only what it needs. Dependencies stay in node_modules.
+// `shipshape --version` loads only what it needs. The small dependencies (commander, yaml,
+// dockerfile-ast, ignore, …) are bundled too: resolving and compiling hundreds of small module
+// files was most of the start-up time. ts-morph (TypeScript) and web-tree-sitter stay in
+// node_modules: they are large, loaded only when a repository has such files, and tree-sitter
+// loads its wasm grammar from its package.
 import { build } from 'esbuild';
 import fs from 'node:fs';
 
@@ -12,7 +16,9 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  external: ['ts-morph', 'web-tree-sitter', 'tree-sitter-python'],
+  // Bundled CommonJS dependencies call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __shipshapeCreateRequire } from 'node:module';\nconst require = __shipshapeCreateRequire(import.meta.url);" },
   sourcemap: true,
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
