@@ -23,7 +23,10 @@ import { buildFloorDeps } from './floor.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(HERE, '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
+// The CLI is run from a copy of dist/ taken at the start, so that a rebuild during the run (by
+// another process) cannot change or remove what is being measured.
+const DIST = path.join(ROOT, 'bench', '.work', 'dist');
+const CLI = path.join(DIST, 'cli.js');
 const FLOOR = path.join(HERE, 'floor.mjs');
 const WORK = path.join(HERE, '.work');
 const TIME = '/usr/bin/time';
@@ -66,16 +69,16 @@ function rssWrapper() {
 }
 
 /**
- * Run `node <script> <args>` `runs` times (after one warm-up run that fills the disk cache) and
+ * Run `node <script> <args>` `runs` times (after `warmup` runs that fill the disk cache) and
  * return median wall ms, median peak RSS MB, every sample and the last run's output.
  */
-function measure(label, script, args, { cwd = ROOT, runs = RUNS, okCodes = [0, 1] } = {}) {
+function measure(label, script, args, { cwd = ROOT, runs = RUNS, okCodes = [0, 1], warmup = 1 } = {}) {
   const rssFile = path.join(os.tmpdir(), `shipshape-bench-${process.pid}.rss`);
   const walls = [];
   const rsss = [];
   const cpus = [];
   let last;
-  for (let i = 0; i <= runs; i++) {
+  for (let i = 1 - warmup; i <= runs; i++) {
     const cmd = useTime ? TIME : process.execPath;
     const argv = useTime ? ['-f', '%M %U %S', '-o', rssFile, process.execPath, script, ...args] : [RSS_WRAPPER, rssFile, script, ...args];
     const t0 = process.hrtime.bigint();
@@ -87,7 +90,7 @@ function measure(label, script, args, { cwd = ROOT, runs = RUNS, okCodes = [0, 1
       errors.push(`${label}: ${why}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
       return { label, error: why };
     }
-    if (i === 0) continue; // warm-up
+    if (i < 1) continue; // warm-up
     walls.push(ms);
     // /usr/bin/time: "maxRSS-KB user-s sys-s"; the wrapper: "maxRSS-KB user-µs sys-µs".
     const [kb, user, sys] = fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
@@ -139,10 +142,12 @@ function prepare(n) {
 
 // ---------------------------------------------------------------- main
 
-if (!fs.existsSync(CLI)) {
+if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js'))) {
   say('dist/cli.js is missing: building');
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }
+fs.rmSync(DIST, { recursive: true, force: true });
+fs.cpSync(path.join(ROOT, 'dist'), DIST, { recursive: true });
 if (!useTime) rssWrapper();
 await buildFloorDeps();
 
@@ -157,7 +162,7 @@ const commit = (() => {
 })();
 
 say(`shipshape benchmark — node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, commit ${commit ?? '?'}`);
-say(`medians of ${RUNS} runs (${MONO_RUNS} on monorepos) after one warm-up; peak RSS from ${useTime ? '/usr/bin/time' : 'process.resourceUsage()'}`);
+say(`medians of ${RUNS} runs after a warm-up (${MONO_RUNS} on monorepos); peak RSS from ${useTime ? '/usr/bin/time' : 'process.resourceUsage()'}`);
 say('');
 say('monorepos:');
 const dirs = new Map(SIZES.map((n) => [n, prepare(n)]));
@@ -179,7 +184,8 @@ for (const n of SIZES) {
   const dir = dirs.get(n);
   const rel = path.relative(ROOT, dir);
   say(`monorepo of ${n} services (${rel}):`);
-  const opts = { runs: MONO_RUNS };
+  // No warm-up run here: the tree was just generated or checked, and the floor runs first.
+  const opts = { runs: MONO_RUNS, warmup: 0 };
   const floor = measure('floor (list + parse)', FLOOR, [rel], { ...opts, okCodes: [0] });
   const scan = measure('scan --format json', CLI, ['scan', '--format', 'json', rel], { ...opts, okCodes: [1] });
   const fix = measure('fix --dry-run --all', CLI, ['fix', '--dry-run', '--all', rel], { ...opts, okCodes: [0, 1] });
