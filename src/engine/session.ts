@@ -49,7 +49,7 @@ export class FixSession {
    * workspace. After a fix only the rules that read a changed file (or listed a directory where a
    * file appeared) run again: in a monorepo a fix touches a few files and most rules read none.
    */
-  private detectCache = new Map<string, { findings: Finding[]; reads: ReadSet }>();
+  private detectCache = new Map<string, { findings: Finding[]; byId: Map<string, Finding>; reads: ReadSet }>();
   /** The workspace's change mark the cache is up to date with. */
   private mark: number;
   private failureKeys = new Set<string>();
@@ -87,7 +87,9 @@ export class FixSession {
       }
     });
     timing(`detect ${rule.id}`, performance.now() - t0);
-    this.detectCache.set(rule.id, { findings: found, reads });
+    const byId = new Map<string, Finding>();
+    for (const f of found) if (!byId.has(f.id)) byId.set(f.id, f);
+    this.detectCache.set(rule.id, { findings: found, byId, reads });
     return found;
   }
 
@@ -107,10 +109,21 @@ export class FixSession {
   }
 
   /** The fix a finding would get now, without applying it. */
-  async preview(target: Finding): Promise<Preview> {
+  preview(target: Finding): Promise<Preview> {
+    return this.previewWith(target, true);
+  }
+
+  /**
+   * validate=false (applyMany) leaves the parse check of the result to the pass's commit, which
+   * checks each file once with every fix of the pass in it and, when that fails, falls back to
+   * applying the fixes one by one with their own check: the same outcomes, with one parse per file
+   * and pass instead of one per fix.
+   */
+  private async previewWith(target: Finding, validate: boolean): Promise<Preview> {
     const rule = this.rules.find((r) => r.id === target.rule);
     if (!rule) return { finding: target, status: 'not-fixable', reason: 'rule not selected' };
-    const current = (await this.detect(rule)).find((f) => f.id === target.id);
+    await this.detect(rule);
+    const current = this.detectCache.get(rule.id)?.byId.get(target.id);
     if (!current) return { finding: target, status: 'resolved', reason: 'already fixed by an earlier fix' };
     if (!current.fixable || !rule.fix) {
       return { finding: current, status: 'not-fixable', reason: current.notFixableReason ?? 'no automatic fix' };
@@ -123,7 +136,7 @@ export class FixSession {
     }
     if (!edits || edits.length === 0) return { finding: current, status: 'declined', reason: 'the rule declined to fix this case' };
     try {
-      const files = await this.compute(edits);
+      const files = await this.compute(edits, validate);
       return { finding: current, status: 'ok', edits, files };
     } catch (e) {
       const status = e instanceof EditError ? 'conflict' : 'invalid';
@@ -132,7 +145,7 @@ export class FixSession {
   }
 
   /** New texts of every file a set of edits touches; throws EditError or a parse error. */
-  private async compute(edits: FileEdit[]): Promise<FilePreview[]> {
+  private async compute(edits: FileEdit[], validate = true): Promise<FilePreview[]> {
     const byFile = new Map<string, ModifyEdit[]>();
     const created = new Map<string, string>();
     for (const e of edits) {
@@ -165,7 +178,7 @@ export class FixSession {
       if (after !== before) out.push({ file, before, after });
     }
     for (const [file, text] of created) out.push({ file, before: null, after: text });
-    for (const f of out) {
+    for (const f of validate ? out : []) {
       const kind = this.ws.kindOf(f.file) ?? classify(f.file);
       try {
         await this.validate(kind, f.after, f.file);
@@ -231,7 +244,7 @@ export class FixSession {
       const accepted: Preview[] = [];
       let deferred = 0;
       for (const f of pending) {
-        const p = await this.preview(f);
+        const p = await this.previewWith(f, false);
         if (p.status !== 'ok') {
           outcomes.set(f.id, { finding: p.finding, status: p.status, reason: p.reason });
           continue;

@@ -209,7 +209,13 @@ async function readModule(ws: Workspace, path: string, flavour: Flavour): Promis
 }
 
 /** The settings plans of every project with env reads. */
-export async function settingsPlans(ws: Workspace, options: SettingsOptions): Promise<SettingsPlan[]> {
+export function settingsPlans(ws: Workspace, options: SettingsOptions): Promise<SettingsPlan[]> {
+  // Once per state of what the plans read (detection and every fix of both node rules ask for
+  // them); the plans are shared and read-only.
+  return ws.memo(`node/settingsPlans\0${JSON.stringify(options)}`, () => computePlans(ws, options));
+}
+
+async function computePlans(ws: Workspace, options: SettingsOptions): Promise<SettingsPlan[]> {
   const plans: SettingsPlan[] = [];
   for (const project of await nodeProjects(ws)) {
     if (project.framework === 'frontend') continue;
