@@ -1,15 +1,22 @@
 // compose/network-segmentation: every service on the one default network, so the reverse proxy (and
 // anything that gets compromised) can reach the databases directly (seed 003). Fix: a `frontend`
-// network and an `internal: true` `backend` network; databases and caches only on `backend`.
-import { isMap, isScalar, type YAMLMap } from 'yaml';
+// network and an `internal: true` `backend` network; databases and caches only on `backend` (plus a
+// non-internal `host-ports` network, and never `frontend`, for one that publishes ports to the host).
+import { isMap, isScalar, visit, type YAMLMap } from 'yaml';
 import { defineRule } from '../../src/rule.js';
 import { isDevCompose, migrationCommand } from '../../src/project/migrations.js';
 import type { FileEdit, FindingInput } from '../../src/types.js';
 import { compose, composeFiles, isBackingService, roleOf, type ComposeFile, type ComposeService } from '../../src/project/compose.js';
-import { findPair, insertPair, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
+import { findPair, insertPair, raw, YamlEditError, type YamlValue } from '../../src/edit/yaml.js';
 
 const FRONTEND = 'frontend';
 const BACKEND = 'backend';
+/**
+ * Non-internal network that only backing services publishing ports join: Docker publishes no port of a
+ * container that is only on internal networks (a port bound to 127.0.0.1 included), and `frontend`
+ * would put the database back within the proxy's reach.
+ */
+const HOST_PORTS = 'host-ports';
 
 export default defineRule({
   id: 'compose/network-segmentation',
@@ -26,13 +33,15 @@ export default defineRule({
     fix:
       'Adds a `frontend` network and an `internal: true` `backend` network. Databases, caches, queues and search engines join ' +
       '`backend` only; proxies join `frontend` (and `backend` when they depend on a backing service); application services join ' +
-      'both, so they keep reaching the databases and the internet. A backing service that publishes ports also stays on ' +
-      '`frontend`, because Docker does not publish ports of containers that are only on internal networks (a port bound to 127.0.0.1 ' +
-      'included). A one-shot migration job (others wait for it with `service_completed_successfully`) joins `backend` only. `depends_on` is untouched.',
+      'both, so they keep reaching the databases and the internet. A backing service that publishes ports (even on 127.0.0.1) ' +
+      'also joins `host-ports`, a dedicated non-internal network that exists only so its ports get published (Docker publishes ' +
+      'no port of a container that is only on internal networks); it is never put on `frontend`, so the proxy still cannot reach it. ' +
+      'A one-shot migration job (others wait for it with `service_completed_successfully`) joins `backend` only. `depends_on` is untouched.',
     safetyNote:
       'Services on an internal network have no route to the internet: a database or cache that needs outbound access (replication ' +
-      'to another host, backups to S3) must also join `frontend`. Containers started outside this file that connected to the ' +
-      'default network lose access.',
+      'to another host, backups to S3) must also join a non-internal network (`host-ports` when it has one). Containers started ' +
+      'outside this file that connected to the default network lose access. A published port stays reachable from the host as ' +
+      'before, but containers on `frontend` no longer reach the database by its service name: a tool in another container that did must join `backend`.',
     example: {
       before: "services:\n  api:\n    image: acme/api:1.0\n    ports:\n      - \"8000:8000\"\n  db:\n    image: postgres:16\n",
       after: "services:\n  api:\n    image: acme/api:1.0\n    ports:\n      - \"8000:8000\"\n    networks:\n      - frontend\n      - backend\n  db:\n    image: postgres:16\n    networks:\n      - backend\nnetworks:\n  frontend: {}\n  backend:\n    internal: true\n",
@@ -65,7 +74,10 @@ export default defineRule({
         message:
           `all ${cf.services.length} services share the default network: ${reach} can reach ${backing.map((s) => s.name).join(', ')} directly; ` +
           `fix: put ${backing.map((s) => s.name).join(', ')} on an internal "backend" network` +
-          (exposed.length ? ` (${exposed.map((s) => s.name).join(', ')} also ${exposed.length > 1 ? 'stay' : 'stays'} on "frontend" because ${exposed.length > 1 ? 'they publish' : 'it publishes'} ports)` : ''),
+          (exposed.length
+            ? ` (${exposed.map((s) => s.name).join(', ')} also ${exposed.length > 1 ? 'join' : 'joins'} "${HOST_PORTS}", a non-internal network ` +
+              `only for publishing ${exposed.length > 1 ? 'their' : 'its'} ports, since Docker publishes none from internal networks)`
+            : ''),
         anchor: 'default-network',
         fixable,
         notFixableReason: fixable
@@ -85,7 +97,14 @@ export default defineRule({
     try {
       if (service !== undefined) {
         const p = planOf(cf).find((x) => x.service.name === service);
-        return p?.service.map && !p.service.shared ? [insertPair(cf.target, p.service.map, 'networks', p.networks)] : null;
+        if (!p?.service.map || p.service.shared) return null;
+        const out = [insertPair(cf.target, p.service.map, 'networks', p.networks)];
+        if (p.networks.includes(HOST_PORTS)) {
+          const top = findPair(cf.root, 'networks');
+          if (!top || !isMap(top.value)) return null;
+          if (!findPair(top.value as YAMLMap, HOST_PORTS)) out.push(insertPair(cf.target, top.value as YAMLMap, HOST_PORTS, hostPortsValue(cf, top.value as YAMLMap, [p.service.name])));
+        }
+        return out;
       }
       return edits(cf);
     } catch (e) {
@@ -133,8 +152,8 @@ function planOf(cf: ComposeFile): Placement[] {
   const backingNames = new Set(cf.services.filter((s) => isBackingService(s.kind)).map((s) => s.name));
   return cf.services.map((s) => {
     // A port published on 127.0.0.1 still needs a non-internal network: Docker publishes no port of a
-    // container that is only on internal networks.
-    if (isBackingService(s.kind)) return { service: s, networks: s.ports.length ? [FRONTEND, BACKEND] : [BACKEND] };
+    // container that is only on internal networks. Not `frontend`, where the proxy would reach it.
+    if (isBackingService(s.kind)) return { service: s, networks: s.ports.length ? [BACKEND, HOST_PORTS] : [BACKEND] };
     if (isMigrationJob(cf, s)) return { service: s, networks: [BACKEND] };
     if (roleOf(s.kind) === 'proxy') {
       const needsBackend = s.dependsOn.some((d) => backingNames.has(d.name));
@@ -160,14 +179,17 @@ function isMigrationJob(cf: ComposeFile, s: ComposeService): boolean {
 function edits(cf: ComposeFile): FileEdit[] {
   const t = cf.target;
   const out: FileEdit[] = [];
-  for (const p of planOf(cf)) {
+  const plan = planOf(cf);
+  for (const p of plan) {
     if (!p.service.map || p.service.shared) return [];
     out.push(insertPair(t, p.service.map, 'networks', p.networks));
   }
   // Top-level networks: add what is missing. Pushed last: when it lands where the last service ends,
   // the engine keeps insertions at one point in order, so it comes after that service's lines.
-  const wanted: Record<string, YamlValue> = { [FRONTEND]: {}, [BACKEND]: { internal: true } };
+  const publishers = plan.filter((p) => p.networks.includes(HOST_PORTS)).map((p) => p.service.name);
   const top = findPair(cf.root, 'networks');
+  const wanted: Record<string, YamlValue> = { [FRONTEND]: {}, [BACKEND]: { internal: true } };
+  if (publishers.length) wanted[HOST_PORTS] = hostPortsValue(cf, top && isMap(top.value) ? (top.value as YAMLMap) : undefined, publishers);
   if (!top) {
     // Before the section that follows `services:` (volumes, …) rather than right where the last service
     // ends: other fixes append to the last service at that point, and would land after this block.
@@ -189,4 +211,28 @@ function edits(cf: ComposeFile): FileEdit[] {
     for (const [name, v] of Object.entries(wanted)) if (!findPair(top.value as YAMLMap, name)) out.push(insertPair(t, top.value as YAMLMap, name, v));
   } else return [];
   return out;
+}
+
+/**
+ * `host-ports`' value: `{}`, with a comment saying why the network exists when the file has comments
+ * and the line is in block style (a comment cannot go inside a flow map).
+ */
+function hostPortsValue(cf: ComposeFile, networks: YAMLMap | undefined, publishers: string[]): YamlValue {
+  if (networks?.flow || !hasComments(cf)) return {};
+  return raw(`{}  # not internal: only so ${publishers.join(', ')} can publish ${publishers.length > 1 ? 'their' : 'its'} ports`);
+}
+
+function hasComments(cf: ComposeFile): boolean {
+  const doc = cf.model.doc;
+  if (doc.commentBefore || doc.comment) return true;
+  let found = false;
+  visit(doc, (_key, node) => {
+    const n = node as { comment?: string | null; commentBefore?: string | null };
+    if (n.comment || n.commentBefore) {
+      found = true;
+      return visit.BREAK;
+    }
+    return undefined;
+  });
+  return found;
 }
