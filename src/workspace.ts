@@ -125,7 +125,7 @@ export class Workspace {
   private changeLog: [string, boolean][] = [];
   private memos = new Map<string, { value: unknown; reads: ReadSet; mark: number }>();
   /** Path indexes derived from records; dropped whenever a file is created or removed. */
-  private index: { sorted: Map<string, string[]>; byDir?: Map<string, string[]>; memo: Map<string, unknown> } = { sorted: new Map(), memo: new Map() };
+  private index: { sorted: Map<string, string[]>; byDir?: Map<string, string[]>; byName?: Map<string, string[]>; memo: Map<string, unknown> } = { sorted: new Map(), memo: new Map() };
   /** Files that could not be read or parsed. */
   private bad = new Set<string>();
   readonly maxFileBytes: number;
@@ -272,6 +272,23 @@ export class Workspace {
     let end = lo;
     while (end < all.length && all[end]!.startsWith(prefix)) end++;
     return all.slice(lo, end);
+  }
+
+  /** Files with this base name (e.g. '.gitignore'), sorted. */
+  filesNamed(name: string): readonly string[] {
+    this.reads?.preds.push((f) => f.slice(f.lastIndexOf('/') + 1) === name);
+    let byName = this.index.byName;
+    if (!byName) {
+      byName = new Map();
+      for (const f of this.sorted()) {
+        const b = f.slice(f.lastIndexOf('/') + 1);
+        let list = byName.get(b);
+        if (!list) byName.set(b, (list = []));
+        list.push(f);
+      }
+      this.index.byName = byName;
+    }
+    return byName.get(name) ?? EMPTY;
   }
 
   /**

@@ -129,10 +129,13 @@ export class FixSession {
       return { finding: current, status: 'not-fixable', reason: current.notFixableReason ?? 'no automatic fix' };
     }
     let edits: FileEdit[] | null;
+    const t0 = performance.now();
     try {
       edits = await rule.fix(current, { ws: this.ws, options: optionsFor(rule, this.run) });
     } catch (e) {
       return { finding: current, status: 'invalid', reason: `the fix failed: ${(e as Error).message}` };
+    } finally {
+      timing(`fix ${rule.id}`, performance.now() - t0);
     }
     if (!edits || edits.length === 0) return { finding: current, status: 'declined', reason: 'the rule declined to fix this case' };
     try {

@@ -29,8 +29,7 @@ function matcherFor(ws: Workspace, file: string): Ignore | undefined {
 
 /** .gitignore files of the workspace, shallowest first. */
 export function gitignoreFiles(ws: Workspace): string[] {
-  return ws
-    .find((f) => basename(f) === '.gitignore')
+  return [...ws.filesNamed('.gitignore')]
     .sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
 }
 

@@ -445,35 +445,60 @@ export interface MigrationRunner {
  * release_command, CI workflows, Kubernetes jobs, shell scripts, package.json scripts, and Python code
  * that applies migrations programmatically.
  */
+const runnerCache = new WeakMap<Workspace, Map<string, { text: string; found: MigrationRunner[] }>>();
+
 export function migrationRunners(ws: Workspace): MigrationRunner[] {
   const out: MigrationRunner[] = [];
+  let cache = runnerCache.get(ws);
+  if (!cache) runnerCache.set(ws, (cache = new Map()));
   for (const f of ws.files()) {
     const kind = ws.kindOf(f);
     const b = basename(f);
     if (kind === 'compose' && isDevCompose(f)) continue;
+    // Other files are read only when they can hold a command: YAML/JSON, shell scripts, Procfiles, TOML.
+    if (kind === 'other' && !(/\.(?:ya?ml|json)$/.test(b) || b.endsWith('.sh') || b === 'Procfile' || b.endsWith('.toml') || b === 'entrypoint' || b === 'docker-entrypoint')) continue;
     const text = kind === 'python' || kind === 'dockerfile' || kind === 'compose' || kind === 'manifest' || kind === 'other' ? ws.text(f) : undefined;
     if (text === undefined) continue;
-    if (kind === 'python') {
-      if (/\bcommand\.upgrade\(|call_command\(\s*["']migrate["']|flask_migrate\b[\s\S]*\bupgrade\(/.test(text)) out.push({ file: f, how: 'applies migrations in code' });
+    if (kind === 'manifest') {
+      runnersIn(ws, f, kind, b, text, out);
       continue;
     }
+    // What a file holds depends on its text alone: scanned once per text (every fix pass asks).
+    const hit = cache.get(f);
+    if (hit && hit.text === text) {
+      out.push(...hit.found);
+      continue;
+    }
+    const found: MigrationRunner[] = [];
+    runnersIn(ws, f, kind, b, text, found);
+    cache.set(f, { text, found });
+    out.push(...found);
+  }
+  return out;
+}
+
+function runnersIn(ws: Workspace, f: string, kind: string | undefined, b: string, text: string, out: MigrationRunner[]): void {
+  {
+    if (kind === 'python') {
+      if (/\bcommand\.upgrade\(|call_command\(\s*["']migrate["']|flask_migrate\b[\s\S]*\bupgrade\(/.test(text)) out.push({ file: f, how: 'applies migrations in code' });
+      return;
+    }
     if (kind === 'manifest') {
-      if (b !== 'package.json') continue;
+      if (b !== 'package.json') return;
       const scripts = packageScripts(ws, dirname(f));
       for (const [name, body] of Object.entries(scripts)) {
         if (!['start', 'prestart', 'poststart', 'deploy', 'predeploy', 'release', 'postinstall', 'start:prod', 'start:production'].includes(name)) continue;
         if (chainMigrations(body, scripts).length) out.push({ file: f, how: `the "${name}" script migrates` });
       }
-      continue;
+      return;
     }
     if (/\.(?:ya?ml|json)$/.test(b)) {
       if (structuredMentions(text)) out.push({ file: f, how: 'runs a migration command' });
-      continue;
+      return;
     }
-    if (kind === 'other' && !(b.endsWith('.sh') || b === 'Procfile' || b.endsWith('.toml') || b === 'entrypoint' || b === 'docker-entrypoint')) continue;
+    if (kind === 'other' && !(b.endsWith('.sh') || b === 'Procfile' || b.endsWith('.toml') || b === 'entrypoint' || b === 'docker-entrypoint')) return;
     if (textMentions(text)) out.push({ file: f, how: 'runs a migration command' });
   }
-  return out;
 }
 
 /** A migration command anywhere in free text (one command per line; any word may start it). */

@@ -135,7 +135,16 @@ export interface PyImport {
   typeChecking: boolean;
 }
 
+const importsCache = new WeakMap<PythonModel, PyImport[]>();
+
+/** The imports of a parsed module (computed once per parse; each caller gets its own array). */
 export function importsOf(m: PythonModel): PyImport[] {
+  let list = importsCache.get(m);
+  if (!list) importsCache.set(m, (list = collectImports(m)));
+  return [...list];
+}
+
+function collectImports(m: PythonModel): PyImport[] {
   const out: PyImport[] = [];
   const stmts = m.root.descendantsOfType(['import_statement', 'import_from_statement']).filter((x): x is PyNode => !!x);
   for (const s of stmts) {
