@@ -377,7 +377,12 @@ interface Candidate {
   reason?: string;
 }
 
-async function candidates(ws: Workspace): Promise<Candidate[]> {
+/** The candidates on the current state, computed once per state (detect and every fix ask). */
+function candidates(ws: Workspace): Promise<Candidate[]> {
+  return ws.memo('compose/healthcheck/candidates', () => findCandidates(ws));
+}
+
+async function findCandidates(ws: Workspace): Promise<Candidate[]> {
   const out: Candidate[] = [];
   for (const file of composeFiles(ws)) {
     const cf = compose(ws, file);

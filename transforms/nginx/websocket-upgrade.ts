@@ -75,7 +75,12 @@ async function wsEvidence(ws: Workspace, set: NginxSet, loc: NginxDirective, ser
   return undefined;
 }
 
-async function candidates(ws: Workspace): Promise<Candidate[]> {
+/** The candidates on the current state, computed once per state (detect and every fix ask). */
+function candidates(ws: Workspace): Promise<Candidate[]> {
+  return ws.memo('nginx/websocket-upgrade/candidates', () => findCandidates(ws));
+}
+
+async function findCandidates(ws: Workspace): Promise<Candidate[]> {
   const out: Candidate[] = [];
   const cache = new Map<string, Promise<AppAnalysis>>();
   for (const set of nginxSets(ws)) {
