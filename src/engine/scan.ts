@@ -89,6 +89,11 @@ export async function runRules(
     }
     if (TIMING) timing(`detect ${rule.id}`, performance.now() - t0);
   }
+  if (TIMING) {
+    const loaded: Record<string, number> = {};
+    for (const f of ws.files()) if (ws.record(f)?.loaded) loaded[ws.kindOf(f) ?? '?'] = (loaded[ws.kindOf(f) ?? '?'] ?? 0) + 1;
+    process.stderr.write(`shipshape timing: files read by kind: ${JSON.stringify(loaded)}\n`);
+  }
   return { findings: sortFindings(findings, rules), failures };
 }
 

@@ -111,7 +111,8 @@ export function python(ws: Workspace, file: string): Promise<PythonModel | undef
 }
 
 registerValidator('python', async (text, file) => {
-  await parsePython(text, file);
+  // Only whether it parses: free the tree's (wasm) memory at once, or every checked fix keeps one.
+  (await parsePython(text, file)).tree.delete();
 });
 
 /** All descendants of a type (depth-first, source order). */
