@@ -152,6 +152,29 @@ export class Workspace {
     return ws;
   }
 
+  /**
+   * A fresh workspace over the same files, as if opened again: the listing and the texts already
+   * read are reused as they were read from disk; edits, parses, errors and memos are not. `bulk`
+   * plans each branch on one, instead of walking and reading the tree again for every branch.
+   */
+  fork(): Workspace {
+    const ws = new Workspace(this.root, { maxFileBytes: this.maxFileBytes, followSymlinks: this.followSymlinks });
+    for (const r of this.records.values()) {
+      if (r.created) continue;
+      const c: FileRecord = { path: r.path, kind: r.kind, abs: r.abs, symlink: r.symlink };
+      // A file that could not be read is read again, so that the fork records its own error.
+      if (r.loaded && !r.error) {
+        c.loaded = true;
+        c.diskHash = r.diskHash;
+        c.format = r.format;
+        c.originalText = r.originalText;
+        c.text = r.originalText;
+      }
+      ws.records.set(r.path, c);
+    }
+    return ws;
+  }
+
   /** An in-memory workspace (tests, fuzzing): files given as path → text. */
   static fromFiles(files: Record<string, string>, root = '/virtual'): Workspace {
     const ws = new Workspace(root, {});

@@ -180,7 +180,7 @@ export async function bulk(dir: string, opts: BulkOptions = {}): Promise<BulkRes
     const selected = selectForFix(findings, Boolean(o.all));
     const groups = groupFindings(selected, session.rules, groupBy, branchPrefix);
     const ctx: GroupContext = {
-      git, tree, work, o, baseCommit, dryRun, identEnv, checkedOut,
+      git, tree, work, o, base: ws, baseCommit, dryRun, identEnv, checkedOut,
       remote: opts.push, rebase: Boolean(opts.rebase), failures: [...session.failures],
     };
     opts.onProgress?.({ type: 'plan', total: groups.length });
@@ -232,6 +232,8 @@ interface GroupContext {
   tree: MaterialisedTree;
   work: string;
   o: RunOptions;
+  /** The workspace the findings were scanned on; each group plans on a fork of it. */
+  base: Workspace;
   baseCommit: string;
   dryRun: boolean;
   identEnv: NodeJS.ProcessEnv;
@@ -263,7 +265,7 @@ async function processGroup(g: Group, ctx: GroupContext, step: (s: string) => vo
   // A fresh workspace per group, so a branch holds its group's fixes and nothing else. Findings
   // are taken by id: suppressions were applied by the scan that chose them.
   const o: RunOptions = { ...ctx.o, only: [g.rule.id], skip: undefined, filter: undefined };
-  const ws = openWorkspace(tree.root, o);
+  const ws = ctx.base.fork(); // the scan's workspace, as read from the base tree (it is never edited)
   const session = newSession(ws, o);
   const outcomes = await session.applyMany(g.findings);
   ctx.failures.push(...session.failures);
