@@ -544,6 +544,29 @@ export class Workspace {
     return value;
   }
 
+  /** memo() for a synchronous computation. */
+  memoSync<T>(key: string, compute: () => T): T {
+    const hit = this.memos.get(key);
+    if (hit && (hit.mark === this.changeMark || !affectedBy(hit.reads, this.changesSince(hit.mark)))) {
+      hit.mark = this.changeMark;
+      if (this.reads) mergeReads(this.reads, hit.reads);
+      return hit.value as T;
+    }
+    const mark = this.changeMark;
+    const outer = this.reads;
+    const reads = emptyReadSet();
+    this.reads = reads;
+    let value: T;
+    try {
+      value = compute();
+    } finally {
+      this.reads = outer;
+      if (outer) mergeReads(outer, reads);
+    }
+    this.memos.set(key, { value, reads, mark });
+    return value;
+  }
+
   /** A mark in the change log, for changesSince(). */
   get changeMark(): number {
     return this.changeLog.length;

@@ -691,8 +691,12 @@ export interface ServiceRef {
   hosts: string[];
 }
 
-/** Services of every compose file in the workspace (read-only view). */
+/** Services of every compose file in the workspace (read-only view; computed once per state of the compose files). */
 export function composeServices(ws: Workspace): ServiceRef[] {
+  return [...ws.memoSync('web/composeServices', () => listComposeServices(ws))];
+}
+
+function listComposeServices(ws: Workspace): ServiceRef[] {
   const out: ServiceRef[] = [];
   for (const f of ws.files('compose')) {
     const m = yaml(ws, f);

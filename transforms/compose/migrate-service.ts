@@ -104,7 +104,12 @@ export default defineRule({
 // ---------------------------------------------------------------------------------------------
 // Detection
 
+/** The candidates on the current state, computed once per state and options (detect and every fix ask). */
 function candidates(ctx: RuleContext): Candidate[] {
+  return ctx.ws.memoSync(`compose/migrate-service/candidates\0${JSON.stringify(ctx.options)}`, () => findCandidates(ctx));
+}
+
+function findCandidates(ctx: RuleContext): Candidate[] {
   const out: Candidate[] = [];
   const seenScripts = new Set<string>();
   for (const df of ctx.ws.files('dockerfile')) {

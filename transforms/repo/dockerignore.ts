@@ -24,7 +24,12 @@ function under(dir: string, f: string): boolean {
   return dir === '' || f.startsWith(dir + '/');
 }
 
+/** The build contexts on the current state, computed once per state (detect and every fix ask). */
 function contexts(ws: Workspace): Context[] {
+  return ws.memoSync('repo/dockerignore/contexts', () => findContexts(ws));
+}
+
+function findContexts(ws: Workspace): Context[] {
   const byDir = new Map<string, Context>();
   const add = (dir: string, df: string | undefined, file: string) => {
     let c = byDir.get(dir);
