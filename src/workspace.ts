@@ -72,7 +72,7 @@ export interface ReadSet {
   kinds: Set<FileKind>;
   /** Directories whose direct files were listed (filesIn). */
   dirs: Set<string>;
-  /** Directories whose files were listed at any depth (filesUnder). */
+  /** Directories whose files (of one kind, or all: kind '') were listed at any depth (filesUnder): `${kind}\0${dir}`. */
   prefixes: Set<string>;
   /** Path predicates given to find(). */
   preds: ((file: string) => boolean)[];
@@ -100,7 +100,12 @@ export function affectedBy(r: ReadSet, c: Changes): boolean {
     if (r.kinds.has(classify(p))) return true;
     const i = p.lastIndexOf('/');
     if (r.dirs.has(i === -1 ? '' : p.slice(0, i))) return true;
-    for (const d of r.prefixes) if (d === '' || p.startsWith(d + '/')) return true;
+    for (const key of r.prefixes) {
+      const i = key.indexOf('\0');
+      const kind = key.slice(0, i);
+      const d = key.slice(i + 1);
+      if ((d === '' || p.startsWith(d + '/')) && (kind === '' || classify(p) === kind)) return true;
+    }
     for (const pred of r.preds) if (pred(p)) return true;
   }
   return false;
@@ -280,7 +285,7 @@ export class Workspace {
    * binary search on the sorted list instead of a scan of every file.
    */
   filesUnder(dir: string, kind?: FileKind): readonly string[] {
-    this.reads?.prefixes.add(dir);
+    this.reads?.prefixes.add(`${kind ?? ''}\0${dir}`);
     const all = this.sorted(kind);
     if (dir === '') return all;
     const prefix = dir + '/';

@@ -87,12 +87,14 @@ export function analyzeApp(ws: Workspace, dir: string): Promise<AppAnalysis> {
 }
 
 async function analyze(ws: Workspace, dir: string): Promise<AppAnalysis> {
-  const files = ws.filesUnder(dir).filter((f) => !isTestFile(f));
+  // Listed by kind: the analysis depends only on Python, JS/TS and the app's package.json, so a
+  // file of another kind appearing in the app (a .dockerignore a fix adds) does not redo it.
   const res: AppAnalysis = { dir, wsEndpoints: [], httpRoutes: [], frontend: false, frameworks: [], calls: [] };
-  const pyFiles = files.filter((f) => ws.kindOf(f) === 'python');
+  const pyFiles = ws.filesUnder(dir, 'python').filter((f) => !isTestFile(f));
   if (pyFiles.length) await analyzePython(ws, dir, pyFiles, res);
   // Only the app's own manifest: a repository-root context also holds other apps' package.json files.
-  const pkgs = files.filter((f) => f === joinPath(dir, 'package.json'));
+  const manifest = joinPath(dir, 'package.json');
+  const pkgs = ws.exists(manifest) && !isTestFile(manifest) ? [manifest] : [];
   for (const p of pkgs) {
     try {
       const pkg = JSON.parse(ws.text(p) ?? '{}') as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
@@ -107,7 +109,7 @@ async function analyze(ws: Workspace, dir: string): Promise<AppAnalysis> {
       /* an unreadable package.json tells nothing */
     }
   }
-  const tsFiles = files.filter((f) => ws.kindOf(f) === 'typescript');
+  const tsFiles = ws.filesUnder(dir, 'typescript').filter((f) => !isTestFile(f));
   if (tsFiles.length) await analyzeScript(ws, tsFiles, res);
   res.apiPrefix = commonPrefix(res.httpRoutes);
   return res;
