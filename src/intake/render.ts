@@ -1,5 +1,5 @@
 // Output of `--from`: for every item of the report, the shipshape finding(s) it matched and their
-// fix, or why there is none; and the `intake` entries of the JSON report (docs/intake.md).
+// fix, or why there is none; and the `intake` entries of the JSON report (README: "Fixing what other tools found").
 import type { Rule } from '../types.js';
 import { c } from '../render/color.js';
 import { renderJson, type ScanReport } from '../render/report.js';
