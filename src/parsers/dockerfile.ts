@@ -181,3 +181,14 @@ export function imageFamily(m: DockerfileModel, stage: DStage): ImageFamily {
 export function parentStage(m: DockerfileModel, stage: DStage): DStage | undefined {
   return m.stages.find((x) => x.name && x.name === stage.imageName && x.index < stage.index);
 }
+
+/** The first stage of a chain of FROM <stage> (the one that names a base image). */
+export function rootStage(m: DockerfileModel, stage: DStage): DStage {
+  let s = stage;
+  const seen = new Set<number>();
+  for (let p = parentStage(m, s); p && !seen.has(p.index); p = parentStage(m, s)) {
+    seen.add(s.index);
+    s = p;
+  }
+  return s;
+}

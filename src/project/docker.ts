@@ -714,6 +714,15 @@ export function copyTarget(m: DockerfileModel, ins: DInstruction, workdir: strin
   return undefined;
 }
 
+/** The context files one COPY/ADD source names: a glob's matches, the file, or a directory's files. */
+function contextFilesOf(src: string, ctx: BuildContext): string[] {
+  if (/[*?[]/.test(src)) {
+    const re = globToRegExp(src);
+    return ctx.filesUnder(dirname(src)).filter((f) => re.test(f));
+  }
+  return ctx.has(src) ? [src] : ctx.filesUnder(src);
+}
+
 /** Context files a COPY/ADD sends (relative to the context), and whether every source was found. */
 export function copiedFiles(m: DockerfileModel, ins: DInstruction, ctx: BuildContext): { files: string[]; complete: boolean } {
   const c = copyArgs(m, ins);
@@ -722,12 +731,7 @@ export function copiedFiles(m: DockerfileModel, ins: DInstruction, ctx: BuildCon
   let complete = true;
   for (const s of c.sources) {
     const src = joinPath(s);
-    let found: string[];
-    if (/[*?[]/.test(src)) {
-      const re = globToRegExp(src);
-      found = ctx.filesUnder(dirname(src)).filter((f) => re.test(f));
-    } else if (ctx.has(src)) found = [src];
-    else found = ctx.filesUnder(src);
+    const found = contextFilesOf(src, ctx);
     if (found.length === 0) complete = false;
     files.push(...found);
   }
@@ -838,12 +842,7 @@ export function copiesOnlyManifests(m: DockerfileModel, ins: DInstruction, ctx: 
   if (!c) return false;
   for (const s of c.sources) {
     const src = joinPath(s);
-    let found: string[];
-    if (/[*?[]/.test(src)) {
-      const re = globToRegExp(src);
-      found = ctx.filesUnder(dirname(src)).filter((f) => re.test(f));
-    } else if (ctx.has(src)) found = [src];
-    else found = ctx.filesUnder(src);
+    const found = contextFilesOf(src, ctx);
     if (found.length === 0) {
       if (!isManifestFile(src.replace(/\[[^\]]*\]|[*?]/g, ''))) return false;
     } else if (!found.every((f) => extra.has(f) || isManifestFile(f))) return false;

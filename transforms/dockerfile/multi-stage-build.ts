@@ -7,7 +7,7 @@ import { defineRule } from '../../src/rule.js';
 import { basename } from '../../src/classify.js';
 import type { FileEdit, FindingInput, ModifyEdit } from '../../src/types.js';
 import type { Workspace } from '../../src/workspace.js';
-import { dockerfile, finalStage, imageFamily, parentStage, type DInstruction, type DockerfileModel, type DStage, type ImageFamily } from '../../src/parsers/dockerfile.js';
+import { dockerfile, finalStage, imageFamily, type DInstruction, type DockerfileModel, type DStage, type ImageFamily, rootStage } from '../../src/parsers/dockerfile.js';
 import {
   BuildContext,
   copiedFiles,
@@ -89,16 +89,6 @@ const BUILD_ENV = /^(PIP_|UV_|POETRY_|PIPENV_|NPM_CONFIG_|npm_config_|YARN_|PNPM
 /** A pip requirements or constraints file (read only by pip, never by the application). */
 function isRequirementsFile(rel: string): boolean {
   return /(^|\/)(requirements|constraints)[^/]*\.(txt|in)$/.test(rel) || /(^|\/)requirements\/[^/]+\.(txt|in)$/.test(rel);
-}
-
-function rootStage(m: DockerfileModel, stage: DStage): DStage {
-  let s = stage;
-  const seen = new Set<number>();
-  for (let p = parentStage(m, s); p && !seen.has(p.index); p = parentStage(m, s)) {
-    seen.add(s.index);
-    s = p;
-  }
-  return s;
 }
 
 /** Names an ENV or ARG instruction declares. */

@@ -4,7 +4,7 @@
 import { defineRule } from '../../src/rule.js';
 import type { FileEdit, FindingInput, ModifyEdit, RuleOptions } from '../../src/types.js';
 import type { Workspace } from '../../src/workspace.js';
-import { dockerfile, finalStage, imageFamily, parentStage, type DInstruction, type DockerfileModel, type DStage } from '../../src/parsers/dockerfile.js';
+import { dockerfile, finalStage, imageFamily, parentStage, type DInstruction, type DockerfileModel, type DStage, rootStage } from '../../src/parsers/dockerfile.js';
 import {
   BuildContext,
   copiedFiles,
@@ -137,16 +137,6 @@ const SELF_DROPPING: Record<string, string> = {
   mongo: 'the mongo image starts as root and switches to the `mongodb` user in its entrypoint',
   rabbitmq: 'the rabbitmq image starts as root and switches to the `rabbitmq` user in its entrypoint',
 };
-
-function rootStage(m: DockerfileModel, stage: DStage): DStage {
-  let s = stage;
-  const seen = new Set<number>();
-  for (let p = parentStage(m, s); p && !seen.has(p.index); p = parentStage(m, s)) {
-    seen.add(s.index);
-    s = p;
-  }
-  return s;
-}
 
 /** Stages from the base of the FROM chain down to this one. */
 function chain(m: DockerfileModel, stage: DStage): DStage[] {
