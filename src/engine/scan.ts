@@ -25,6 +25,11 @@ export function timing(label: string, ms: number): void {
   if (TIMING) process.stderr.write(`shipshape timing: ${label}: ${ms.toFixed(1)} ms\n`);
 }
 
+/** SHIPSHAPE_TIMING=1: a line of progress information (fix passes) on stderr. */
+export function trace(message: string | (() => string)): void {
+  if (TIMING) process.stderr.write(`shipshape timing: ${typeof message === 'string' ? message : message()}\n`);
+}
+
 export function findingId(rule: string, file: string, anchor: string, occurrence = 0): string {
   const h = createHash('sha256').update(`${rule}\0${file}\0${anchor}\0${occurrence}`).digest('hex');
   return h.slice(0, 16);

@@ -9,7 +9,7 @@ import { affectedBy, ESCAPED_BYTE, type ReadSet, type Workspace } from '../works
 import { lineOf } from '../text.js';
 import { classify } from '../classify.js';
 import { applyEdits, checkEdits, overlaps, EditError } from './edits.js';
-import { complete, optionsFor, sortFindings, timing, type RuleFailure, type RuleRunOptions } from './scan.js';
+import { complete, optionsFor, sortFindings, timing, trace, type RuleFailure, type RuleRunOptions } from './scan.js';
 import { validateText } from '../parsers/validate.js';
 
 export type OutcomeStatus =
@@ -281,6 +281,7 @@ export class FixSession {
         continue;
       }
       await this.commitTogether(accepted, outcomes);
+      trace(() => `pass ${pass}: ${pending.length} pending, ${accepted.length} applied, ${deferred} deferred, ${new Set(accepted.flatMap((p) => p.files!.map((f) => f.file))).size} files`);
       if (deferred === 0) {
         // Nothing left waiting; one more pass only confirms the rest were resolved.
         continue;
