@@ -7,10 +7,12 @@
 import { build } from 'esbuild';
 import fs from 'node:fs';
 
-fs.rmSync('dist', { recursive: true, force: true });
+// SHIPSHAPE_DIST=<dir> builds somewhere else (engineers measuring a change while others build dist/).
+const outdir = process.env.SHIPSHAPE_DIST || 'dist';
+fs.rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { cli: 'src/cli.ts' },
-  outdir: 'dist',
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -23,4 +25,4 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });
-fs.chmodSync('dist/cli.js', 0o755);
+fs.chmodSync(`${outdir}/cli.js`, 0o755);
