@@ -128,6 +128,10 @@ export class Workspace {
   private reads: ReadSet | undefined;
   /** Every in-memory change, in order: [file, whether the path appeared or disappeared]. */
   private changeLog: [string, boolean][] = [];
+  /** Per file, the change-log position of its latest text change (changedSince looks reads up here). */
+  private lastChange = new Map<string, number>();
+  /** Positions in the change log of path changes (creations and their roll-backs), ascending. */
+  private pathChanges: number[] = [];
   private memos = new Map<string, { value: unknown; reads: ReadSet; mark: number }>();
   /** Path indexes derived from records; dropped whenever a file is created or removed. */
   private index: { sorted: Map<string, string[]>; byDir?: Map<string, string[]>; byName?: Map<string, string[]>; memo: Map<string, unknown> } = { sorted: new Map(), memo: new Map() };
@@ -225,9 +229,9 @@ export class Workspace {
           if (fs.existsSync(path.join(dirAbs, e.name, 'pyvenv.cfg'))) continue; // a virtualenv by another name
           visit(rel, scopes);
         } else if (e.isFile()) {
-          this.records.set(rel, { path: rel, kind: classify(rel), abs: path.join(dirAbs, e.name) });
+          this.records.set(rel, { path: rel, kind: classify(rel), abs: dirAbs + path.sep + e.name });
         } else if (e.isSymbolicLink()) {
-          this.records.set(rel, { path: rel, kind: classify(rel), abs: path.join(dirAbs, e.name), symlink: true });
+          this.records.set(rel, { path: rel, kind: classify(rel), abs: dirAbs + path.sep + e.name, symlink: true });
         }
       }
     };
@@ -538,7 +542,7 @@ export class Workspace {
    */
   async memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
     const hit = this.memos.get(key);
-    if (hit && (hit.mark === this.changeMark || !affectedBy(hit.reads, this.changesSince(hit.mark)))) {
+    if (hit && !this.changedSince(hit.reads, hit.mark)) {
       hit.mark = this.changeMark;
       if (this.reads) mergeReads(this.reads, hit.reads);
       return hit.value as T;
@@ -552,7 +556,7 @@ export class Workspace {
   /** memo() for a synchronous computation. */
   memoSync<T>(key: string, compute: () => T): T {
     const hit = this.memos.get(key);
-    if (hit && (hit.mark === this.changeMark || !affectedBy(hit.reads, this.changesSince(hit.mark)))) {
+    if (hit && !this.changedSince(hit.reads, hit.mark)) {
       hit.mark = this.changeMark;
       if (this.reads) mergeReads(this.reads, hit.reads);
       return hit.value as T;
@@ -577,6 +581,31 @@ export class Workspace {
     return this.changeLog.length;
   }
 
+  private logChange(file: string, pathChanged: boolean): void {
+    this.lastChange.set(file, this.changeLog.length);
+    if (pathChanged) this.pathChanges.push(this.changeLog.length);
+    this.changeLog.push([file, pathChanged]);
+  }
+
+  /**
+   * Whether a computation that read `r` may give a different result now than at `mark`: what
+   * affectedBy(r, changesSince(mark)) says, without building the set of changes. Memo hits and the
+   * fix session ask this for every memo and rule after every pass, so it looks up whichever is
+   * smaller: the files read (in lastChange) or the changes since the mark (in the read set).
+   */
+  changedSince(r: ReadSet, mark: number): boolean {
+    const n = this.changeLog.length - mark;
+    if (n <= 0) return false;
+    if (r.texts.size <= n) {
+      for (const f of r.texts) if ((this.lastChange.get(f) ?? -1) >= mark) return true;
+    } else {
+      for (let i = mark; i < this.changeLog.length; i++) if (r.texts.has(this.changeLog[i]![0])) return true;
+    }
+    const paths = new Set<string>();
+    for (let j = this.pathChanges.length - 1; j >= 0 && this.pathChanges[j]! >= mark; j--) paths.add(this.changeLog[this.pathChanges[j]!]![0]);
+    return paths.size > 0 && affectedBy(r, { texts: new Set(), paths });
+  }
+
   /** Texts changed and paths created or removed since a mark. */
   changesSince(mark: number): Changes {
     const c: Changes = { texts: new Set(), paths: new Set() };
@@ -595,7 +624,7 @@ export class Workspace {
     const r = this.records.get(f);
     if (!r) throw new Error(`setText: unknown file ${f}`);
     if (!r.loaded) this.load(r);
-    if (r.text !== text) this.changeLog.push([f, false]);
+    if (r.text !== text) this.logChange(f, false);
     r.text = text;
     this.parses.delete(f);
   }
@@ -613,7 +642,7 @@ export class Workspace {
       format: { bom: false, crlf: false, mode: 0o644 },
     });
     this.parses.delete(f);
-    this.changeLog.push([f, true]);
+    this.logChange(f, true);
     this.reindex();
   }
 
@@ -644,7 +673,7 @@ export class Workspace {
         if (r.created) {
           this.records.delete(p);
           this.parses.delete(p);
-          this.changeLog.push([p, true]);
+          this.logChange(p, true);
           this.reindex();
         }
         continue;
@@ -652,7 +681,7 @@ export class Workspace {
       if (r.text !== s.text) {
         r.text = s.text;
         this.parses.delete(p);
-        this.changeLog.push([p, false]);
+        this.logChange(p, false);
       }
     }
   }

@@ -5,7 +5,7 @@
 // dropped silently or applied garbled. Nothing here touches the disk.
 import type { Finding, FileEdit, FileKind, ModifyEdit, Rule } from '../types.js';
 import { isCreate } from '../types.js';
-import { affectedBy, ESCAPED_BYTE, type ReadSet, type Workspace } from '../workspace.js';
+import { ESCAPED_BYTE, type ReadSet, type Workspace } from '../workspace.js';
 import { lineOf } from '../text.js';
 import { classify } from '../classify.js';
 import { applyEdits, checkEdits, overlaps, EditError } from './edits.js';
@@ -103,9 +103,8 @@ export class FixSession {
   /** Drop the cached findings of every rule that read something changed since the last call. */
   private invalidate(): void {
     if (this.ws.changeMark === this.mark) return;
-    const changes = this.ws.changesSince(this.mark);
+    for (const [id, c] of this.detectCache) if (this.ws.changedSince(c.reads, this.mark)) this.detectCache.delete(id);
     this.mark = this.ws.changeMark;
-    for (const [id, c] of this.detectCache) if (affectedBy(c.reads, changes)) this.detectCache.delete(id);
   }
 
   /** The fix a finding would get now, without applying it. */
