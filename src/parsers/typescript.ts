@@ -23,6 +23,19 @@ async function projectFor(ws: Workspace): Promise<Project> {
   return p;
 }
 
+/**
+ * Can a literal's value or an identifier's name in this text differ from the characters written?
+ * A backslash does that: escapes (`\x2f`, `\u002f`, `\u{2f}`, octal `\57`, `\/`, `\.` — any
+ * character after a backslash stands for itself), identifier escapes (`\u0065nv`) and line
+ * continuations (a backslash before a line break). Only the escapes that stand for control
+ * characters or quotes (`\n \r \t \b \f \v \' \" \` \\ \$`) are left out: no prefilter needle
+ * contains those. Substring prefilters (a text without X cannot hold a read of X, so it is not
+ * parsed) must give up — parse the file — when this is true.
+ */
+export function mayHideText(text: string): boolean {
+  return /\\[^nrtbfv'"`\\$]/.test(text);
+}
+
 /** The ts-morph SourceFile for a file's current text (recreated when the text changed). */
 export async function typescript(ws: Workspace, file: string): Promise<SourceFile | undefined> {
   const text = ws.text(file);

@@ -5,7 +5,7 @@
 // Code is read only through ts-morph (loaded lazily); nothing here edits anything.
 import type { Node as TsNode, SourceFile } from 'ts-morph';
 import type { Workspace } from '../workspace.js';
-import { typescript } from '../parsers/typescript.js';
+import { mayHideText, typescript } from '../parsers/typescript.js';
 import { basename, dirname, joinPath } from '../classify.js';
 
 type TsMorph = typeof import('ts-morph');
@@ -368,9 +368,21 @@ export function fileEnvReads(ws: Workspace, file: string): Promise<FileReads | u
   return ws.memo(`node/fileEnvReads\0${file}`, () => envReadsOf(ws, file));
 }
 
+/**
+ * Can collect() find anything in this text? (false: the file need not be parsed.) Every site,
+ * write and whole-environment use is a `process.env` property access: the identifier `process`
+ * (compared by its source text) and the name `env`. A file importing an env library without
+ * reading process.env is only a settings module when it also mentions `process` (as before this
+ * prefilter); those libraries' names all hold "env" except znv. Backslashes that can hide a
+ * character (`process.\u0065nv`, `'\x65nvalid'`) make the file parse anyway.
+ */
+export function envMayMatter(text: string): boolean {
+  return text.includes('process') && (text.includes('env') || text.includes('znv') || mayHideText(text));
+}
+
 async function envReadsOf(ws: Workspace, file: string): Promise<FileReads | undefined> {
   const text = ws.text(file);
-  if (text === undefined || !text.includes('process')) {
+  if (text === undefined || !envMayMatter(text)) {
     return text === undefined ? undefined : { file, sites: [], written: new Set(), envModule: false, useClient: false };
   }
   const sf = await typescript(ws, file);

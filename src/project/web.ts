@@ -7,7 +7,7 @@
 // (src/parsers/typescript.ts): syntax trees, not regular expressions over code.
 import type { Workspace } from '../workspace.js';
 import { python, type PyNode } from '../parsers/python.js';
-import { typescript } from '../parsers/typescript.js';
+import { mayHideText, typescript } from '../parsers/typescript.js';
 import { yaml } from '../parsers/yaml.js';
 import { dirname, joinPath } from '../classify.js';
 
@@ -162,6 +162,8 @@ interface PyRoute {
 const APP_CTORS = new Set(['FastAPI', 'Starlette', 'Flask', 'Quart', 'Sanic']);
 const ROUTER_CTORS = new Set(['APIRouter', 'Blueprint', 'Router']);
 const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'api_route', 'route']);
+/** The node types analyzePython reads. */
+const PY_WALKED = ['import_statement', 'import_from_statement', 'assignment', 'decorator', 'call'];
 
 function pyString(n: PyNode | null | undefined): string | undefined {
   if (!n) return undefined;
@@ -276,7 +278,10 @@ async function analyzePython(ws: Workspace, dir: string, files: string[], res: A
     if (!m) continue;
     const imp = new Map<string, PyImport>();
     imports.set(file, imp);
-    const visit = (n: PyNode) => {
+    // The nodes of these types, in the order a depth-first walk meets them: one search in wasm
+    // instead of a JS object for every node of the tree (imports hold none of the other types).
+    for (const n of m.root.descendantsOfType(PY_WALKED)) {
+      if (!n) continue;
       switch (n.type) {
         case 'import_statement':
           for (const c of n.childrenForFieldName('name')) {
@@ -288,7 +293,7 @@ async function analyzePython(ws: Workspace, dir: string, files: string[], res: A
               imp.set(first, { module: first, level: 0 });
             }
           }
-          return;
+          break;
         case 'import_from_statement': {
           const modNode = n.childForFieldName('module_name');
           let module = '';
@@ -304,7 +309,7 @@ async function analyzePython(ws: Workspace, dir: string, files: string[], res: A
               imp.set(c.childForFieldName('alias')!.text, { module, level, name: c.childForFieldName('name')!.text });
             } else imp.set(c.text, { module, level, name: c.text });
           }
-          return;
+          break;
         }
         case 'assignment': {
           const left = n.childForFieldName('left');
@@ -385,9 +390,7 @@ async function analyzePython(ws: Workspace, dir: string, files: string[], res: A
           break;
         }
       }
-      for (const c of n.namedChildren) if (c) visit(c);
-    };
-    visit(m.root);
+    }
   }
 
   // Resolution of references to app/router objects across modules.
@@ -498,6 +501,28 @@ export function parseSize(v: string | number): number | undefined {
   return Math.round(n * mult);
 }
 
+/**
+ * Substrings one of which every record of analyzeScript needs in the file's source, so that a file
+ * with none of them is not parsed (most of an app's files: models, helpers, libraries):
+ * - a path (routes `app.get('/x')`, `app.use('/api', …)`, express-ws `app.ws('/x')`, Vite proxy
+ *   keys, `base`/`basePath`, and every frontend call through pathOf) is a string or template
+ *   literal whose value starts with "/" — the source has a quote or backquote right before the
+ *   "/" (a template's head is its first piece) — or holds "://" (pathOf strips a scheme and host
+ *   only when "://" follows them; template pieces are split at placeholders, so "://" is in one
+ *   piece of the source);
+ * - socket.io servers (with or without `path`): the module specifier 'socket.io';
+ * - a `ws` server without a path: its constructor `….Server` / `WebSocketServer`;
+ * - body limits: the option `limit` (express.json/urlencoded/raw/text) or a key fileSize,
+ *   bodyLimit, sizeLimit, bodySizeLimit ("fileSize" or "Limit").
+ * A text with a backslash that can stand for another character (mayHideText) is always parsed.
+ */
+const SCRIPT_NEEDLES = ["'/", '"/', '`/', '://', 'socket.io', 'Server', 'limit', 'Limit', 'fileSize'];
+
+/** Can analyzeScript record anything from this text? (false: the file need not be parsed) */
+export function scriptMayMatter(text: string): boolean {
+  return mayHideText(text) || SCRIPT_NEEDLES.some((n) => text.includes(n));
+}
+
 async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): Promise<void> {
   const { SyntaxKind, Node } = await import('ts-morph');
   type TNode = import('ts-morph').Node;
@@ -538,6 +563,8 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
   };
 
   for (const file of files) {
+    const text = ws.text(file);
+    if (text === undefined || !scriptMayMatter(text)) continue;
     const sf = await typescript(ws, file);
     if (!sf) continue;
     const fromModule = new Map<string, string>(); // local name → module
