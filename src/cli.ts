@@ -83,7 +83,7 @@ program
   .argument('[path]', 'repository root', '.')
   .action(async (path: string) => {
     const { runInit } = await import('./cli/info.js');
-    process.exitCode = runInit(path);
+    process.exitCode = await runInit(path);
   });
 
 program

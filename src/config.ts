@@ -129,7 +129,7 @@ export function ruleIgnoreFilter(cfg: Config): ((f: Finding) => boolean) | undef
 }
 
 /** The commented starter file `shipshape init` writes. */
-export function starterConfig(rules: Rule[]): string {
+export function starterConfig(rules: Pick<Rule, 'id' | 'title' | 'severity' | 'safety' | 'defaults'>[]): string {
   const lines = [
     '# shipshape configuration (see README.md, "Configuration")',
     '#',

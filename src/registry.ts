@@ -5,6 +5,28 @@ import { areaOf } from './rule.js';
 
 export { ruleFiles };
 
+/**
+ * What `rules`, `explain` and `init` show of a rule. src/generated/meta.ts holds it for every rule
+ * (scripts/gen-registry.mjs writes it with ruleMetaOf), so those commands load no rule module.
+ */
+export interface RuleMeta {
+  id: string;
+  title: string;
+  fixTitle: string;
+  severity: Rule['severity'];
+  safety: Rule['safety'];
+  /** Whether the rule has a fix. */
+  hasFix: boolean;
+  docs: Rule['docs'];
+  defaults?: Rule['defaults'];
+}
+
+export function ruleMetaOf(r: Rule): RuleMeta {
+  const m: RuleMeta = { id: r.id, title: r.title, fixTitle: r.fixTitle, severity: r.severity, safety: r.safety, hasFix: Boolean(r.fix), docs: r.docs };
+  if (r.defaults) m.defaults = r.defaults;
+  return m;
+}
+
 export function rules(): Rule[] {
   return allRules;
 }

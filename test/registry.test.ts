@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ruleFiles, rules } from '../src/registry.js';
+import { ruleMeta } from '../src/generated/meta.js';
+import { ruleFiles, ruleMetaOf, rules } from '../src/registry.js';
 import { ruleMarkdown } from '../src/render/sarif.js';
 import { FIXTURES, REPO, fixtureCases } from './helpers/tree.js';
 
@@ -23,6 +24,12 @@ describe('registry', () => {
     expect(list.length).toBe(ruleFiles.length);
     list.forEach((r, i) => expect(r.id).toBe(ruleFiles[i]));
     expect(new Set(list.map((r) => r.id)).size).toBe(list.length);
+  });
+
+  it('the generated metadata (rules, explain, init read it) is what the rules say', () => {
+    // Against the objects themselves: an option default that JSON cannot hold (the file is JSON) fails here.
+    expect(ruleMeta).toEqual(rules().map(ruleMetaOf));
+    expect(ruleMeta.map((m) => m.id)).toEqual(ruleFiles);
   });
 
   for (const r of rules()) {

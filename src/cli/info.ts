@@ -1,11 +1,12 @@
+// `rules`, `explain` and `init` read the rules' metadata generated at build time (src/generated/meta.ts):
+// they load no rule module, parser or YAML library, so they start as fast as `--version` (issue 9).
 import fs from 'node:fs';
 import path from 'node:path';
-import { CONFIG_FILE, starterConfig } from '../config.js';
-import { rules, ruleById } from '../registry.js';
+import { ruleMeta } from '../generated/meta.js';
 import { c, colorWanted, setColor } from '../render/color.js';
 
 export function runRulesList(opts: { json?: boolean }): number {
-  const list = rules();
+  const list = ruleMeta;
   if (opts.json) {
     process.stdout.write(JSON.stringify(list.map((r) => ({ id: r.id, severity: r.severity, safety: r.safety, title: r.title })), null, 2) + '\n');
     return 0;
@@ -18,7 +19,7 @@ export function runRulesList(opts: { json?: boolean }): number {
 }
 
 export function runExplain(id: string): number {
-  const r = ruleById(id);
+  const r = ruleMeta.find((m) => m.id === id);
   if (!r) {
     process.stderr.write(`shipshape: unknown rule "${id}" (see \`shipshape rules\`)\n`);
     return 2;
@@ -26,7 +27,7 @@ export function runExplain(id: string): number {
   setColor(colorWanted(process.stdout, undefined));
   const out = [
     `${c.bold(r.id)} — ${r.title}`,
-    `severity: ${r.severity}    fix: ${r.fix ? r.fixTitle + ` (${r.safety})` : 'none'}`,
+    `severity: ${r.severity}    fix: ${r.hasFix ? r.fixTitle + ` (${r.safety})` : 'none'}`,
     '',
     c.bold('Why it matters'),
     r.docs.why,
@@ -44,7 +45,8 @@ export function runExplain(id: string): number {
   return 0;
 }
 
-export function runInit(root: string): number {
+export async function runInit(root: string): Promise<number> {
+  const { CONFIG_FILE, starterConfig } = await import('../config.js');
   const file = path.join(root, CONFIG_FILE);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
     process.stderr.write(`shipshape: ${root}: not a directory\n`);
@@ -54,7 +56,7 @@ export function runInit(root: string): number {
     process.stderr.write(`shipshape: ${file} exists; not overwritten\n`);
     return 2;
   }
-  fs.writeFileSync(file, starterConfig(rules()), { flag: 'wx' });
+  fs.writeFileSync(file, starterConfig(ruleMeta), { flag: 'wx' });
   process.stdout.write(`wrote ${file}\n`);
   return 0;
 }
