@@ -63,39 +63,48 @@ function describeError(n: TSNode): string {
   return `invalid syntax near "${first.length > 40 ? first.slice(0, 40) + '…' : first}"`;
 }
 
-/** Statements of a block (or the module) that start a line must start at the block's column. */
-function indentationError(root: TSNode, text: string): { message: string; line: number } | undefined {
+/**
+ * Statements of a block (or the module) that start a line must start at the block's column.
+ * Cheap on purpose (it runs for every parsed file): the blocks and the comments come from two
+ * searches in wasm, so the only JS nodes made are the children of the module and of each block,
+ * and no child's type is asked (a comment is known by its id).
+ */
+export function indentationError(root: TSNode, text: string): { message: string; line: number } | undefined {
   const startsLine = (n: TSNode) => {
     for (let i = n.startIndex - 1; i >= 0; i--) {
-      const c = text[i]!;
-      if (c === '\n') return true;
-      if (c !== ' ' && c !== '\t' && c !== '\f') return false;
+      const c = text.charCodeAt(i);
+      if (c === 10) return true;
+      if (c !== 32 && c !== 9 && c !== 12) return false;
     }
     return true;
   };
-  const visit = (n: TSNode, expected: number | undefined): { message: string; line: number } | undefined => {
+  // No '#' in the text: no comment node (a comment starts with '#').
+  const comments = new Set<number>();
+  if (text.includes('#')) for (const c of root.descendantsOfType('comment')) if (c) comments.add(c.id);
+  const visit = (n: TSNode, expected: number | undefined, block: boolean): { message: string; line: number } | undefined => {
     let col = expected;
     let statements = 0;
     for (const c of n.namedChildren) {
-      if (!c || c.type === 'comment') continue;
+      if (!c || comments.has(c.id)) continue;
       statements++;
       if (startsLine(c)) {
-        if (col === undefined) col = c.startPosition.column;
-        else if (c.startPosition.column > col) return { message: 'unexpected indent', line: c.startPosition.row + 1 };
-        else if (c.startPosition.column < col) return { message: 'unindent does not match any outer indentation level', line: c.startPosition.row + 1 };
+        const column = c.startPosition.column;
+        if (col === undefined) col = column;
+        else if (column > col) return { message: 'unexpected indent', line: c.startPosition.row + 1 };
+        else if (column < col) return { message: 'unindent does not match any outer indentation level', line: c.startPosition.row + 1 };
       }
     }
-    if (n.type === 'block' && statements === 0) {
+    if (block && statements === 0) {
       return { message: 'expected an indented block', line: n.startPosition.row + 1 };
     }
     return undefined;
   };
-  const top = visit(root, 0);
+  const top = visit(root, 0, root.type === 'block');
   if (top) return top;
-  // One query for every block (walking all nodes through the wasm boundary is much slower).
+  // One search for every block (walking all nodes through the wasm boundary is much slower).
   let first: { message: string; line: number } | undefined;
   for (const b of root.descendantsOfType('block')) {
-    const e = b && visit(b, undefined);
+    const e = b && visit(b, undefined, true);
     if (e && (!first || e.line < first.line)) first = e;
   }
   return first;

@@ -147,9 +147,16 @@ export function importsOf(m: PythonModel): PyImport[] {
 function collectImports(m: PythonModel): PyImport[] {
   const out: PyImport[] = [];
   const stmts = m.root.descendantsOfType(['import_statement', 'import_from_statement']).filter((x): x is PyNode => !!x);
+  if (!stmts.length) return out;
+  // Most imports are statements of the module itself: their only ancestor is the module, so they
+  // are top-level and unguarded without asking wasm for each ancestor (the module's children are
+  // made once per parse and shared with the other readers of the model).
+  const moduleLevel = new Set<number>();
+  for (const c of m.root.namedChildren) if (c) moduleLevel.add(c.id);
   for (const s of stmts) {
-    const topLevel = !inFunction(s) && !hasAncestor(s, 'class_definition');
-    const guarded = isGuardedImport(s);
+    const direct = moduleLevel.has(s.id);
+    const topLevel = direct || (!inFunction(s) && !hasAncestor(s, 'class_definition'));
+    const guarded = !direct && isGuardedImport(s);
     const typeChecking = guarded && isTypeChecking(s);
     if (s.type === 'import_statement') {
       for (const c of s.namedChildren) {
@@ -318,8 +325,19 @@ function defaultOf(n: PyNode | undefined): EnvDefault | undefined {
 
 const TRUTHY = ['1', 'true', 'yes', 'on', 'y', 't'];
 
+/**
+ * Whether a text can hold an environment read envReadsIn finds. Every read goes through a name
+ * bound from `os` — `os.getenv`, `os.environ`, or `getenv`/`environ` imported from os (an alias
+ * still names them in its import) — so a text with neither "getenv" nor "environ" holds none
+ * (identifiers cannot be spelled with escapes, and tree-sitter's text is this text).
+ */
+export function mayReadEnv(text: string): boolean {
+  return text.includes('environ') || text.includes('getenv');
+}
+
 /** Reads of environment variables in a file (literal names only; writes and deletes are skipped). */
 export function envReadsIn(file: string, m: PythonModel, settingsClassNodes: PyNode[] = []): EnvRead[] {
+  if (!mayReadEnv(m.text)) return [];
   const b = envBindings(importsOf(m));
   if (!b.os.size && !b.environ.size && !b.getenv.size) return [];
   const out: EnvRead[] = [];
@@ -552,8 +570,18 @@ export interface SettingsClass {
 
 const FIELD_SKIP = new Set(['model_config', 'Config']);
 
+/**
+ * Whether a text can define a BaseSettings subclass settingsClassesIn finds: a base is either a
+ * name imported as `BaseSettings` (aliased or not, the import names it) or `<module>.BaseSettings`,
+ * so a text without "BaseSettings" defines none.
+ */
+export function mayDefineSettings(text: string): boolean {
+  return text.includes('BaseSettings');
+}
+
 /** BaseSettings subclasses defined in a file. */
 export function settingsClassesIn(file: string, m: PythonModel): SettingsClass[] {
+  if (!mayDefineSettings(m.text)) return [];
   const imports = importsOf(m);
   const bases = new Map<string, string>(); // local name → module
   const moduleAliases = new Map<string, string>(); // `import pydantic_settings as ps`
