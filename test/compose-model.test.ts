@@ -107,6 +107,30 @@ describe('compose model', () => {
     expect(cf.service('api')!.networks).toEqual(['front', 'back']);
     expect(cf.service('worker')!.networks).toEqual(['back']);
     expect(cf.dependents('db').map((s) => s.name)).toEqual(['api', 'worker']);
+    expect(cf.dependents('nothing')).toEqual([]);
+    expect(cf.service('nothing')).toBeUndefined();
+  });
+
+  it('indexes services and dependents (a service listed twice under depends_on is one dependent; callers get their own list)', () => {
+    const cf = buildCompose('compose.yaml', parseYaml('services:\n  db: {image: postgres}\n  a:\n    depends_on: [db, db]\n  b:\n    depends_on: {db: {condition: service_healthy}, a: {}}\n'))!;
+    expect(cf.dependents('db').map((s) => s.name)).toEqual(['a', 'b']);
+    expect(cf.dependents('a').map((s) => s.name)).toEqual(['b']);
+    cf.dependents('db').pop();
+    expect(cf.dependents('db').map((s) => s.name)).toEqual(['a', 'b']);
+    expect(cf.service('b')).toBe(cf.services[2]);
+  });
+
+  it('parses a text once: the same path and text give the same model (validation, then detection), another text a new one', () => {
+    const a = parseYaml(TEXT, 'parse-once/compose.yaml');
+    expect(parseYaml(TEXT, 'parse-once/compose.yaml')).toBe(a);
+    expect(parseYaml(TEXT, 'parse-once/other.yaml')).not.toBe(a);
+    const b = parseYaml(TEXT + '# more\n', 'parse-once/compose.yaml');
+    expect(b).not.toBe(a);
+    expect(b.text).toBe(TEXT + '# more\n');
+    expect(parseYaml(TEXT, 'parse-once/compose.yaml')).not.toBe(b);
+    // A text that does not parse is refused every time.
+    expect(() => parseYaml('a: [\n', 'parse-once/compose.yaml')).toThrow();
+    expect(() => parseYaml('a: [\n', 'parse-once/compose.yaml')).toThrow();
   });
 
   it('image kinds and dev files', () => {

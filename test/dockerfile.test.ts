@@ -675,3 +675,38 @@ describe('generated Dockerfiles', () => {
     );
   });
 });
+
+describe('per-Dockerfile plans kept across compose edits', () => {
+  const files = {
+    'svc/Dockerfile': 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN apt-get update && apt-get install -y gcc\nRUN pip install -r requirements.txt\nCMD ["python", "app.py"]\n',
+    'svc/requirements.txt': 'flask\n',
+    'svc/app.py': 'print(1)\n',
+    'compose.yaml': 'services:\n  api:\n    build: ./svc\n',
+  };
+  const rules = ['dockerfile/dependency-cache-order', 'dockerfile/multi-stage-build'];
+  /** Each rule's findings: fixable or why not. */
+  const outcome = async (ws: Workspace) => {
+    const out: string[] = [];
+    for (const id of rules) for (const f of await ruleById(id)!.detect({ ws, options: {} })) out.push(`${id} ${f.fixable === false ? f.notFixableReason : 'fixable'}`);
+    return out;
+  };
+
+  it('are recomputed when a compose edit changes the build context or a file they read, and kept otherwise', async () => {
+    const ws = Workspace.fromFiles(files);
+    const inSvc = await outcome(ws);
+    expect(inSvc).toEqual(['dockerfile/dependency-cache-order fixable', 'dockerfile/multi-stage-build fixable']);
+    // An edit of the compose file that keeps the context: the same plans.
+    ws.setText('compose.yaml', files['compose.yaml'] + '    healthcheck:\n      test: ["CMD", "true"]\n');
+    expect(await outcome(ws)).toEqual(inSvc);
+    // The repository root as the context: requirements.txt is not where the COPY takes it from.
+    ws.setText('compose.yaml', 'services:\n  api:\n    build:\n      context: .\n      dockerfile: svc/Dockerfile\n');
+    const atRoot = await outcome(ws);
+    expect(atRoot).not.toEqual(inSvc);
+    expect(atRoot).toEqual(await outcome(Workspace.fromFiles({ ...files, 'compose.yaml': ws.text('compose.yaml')! })));
+    // A file the plan reads appears (requirements.txt at the root of the context): recomputed too.
+    ws.createFile('requirements.txt', 'flask\n');
+    const withReq = await outcome(ws);
+    expect(withReq).not.toEqual(atRoot);
+    expect(withReq).toEqual(await outcome(Workspace.fromFiles({ ...files, 'compose.yaml': ws.text('compose.yaml')!, 'requirements.txt': 'flask\n' })));
+  });
+});

@@ -171,6 +171,19 @@ describe('projects', () => {
     expect(migrationRunners(ws).map((r) => r.file)).toEqual(['.github/workflows/deploy.yml', 'Procfile', 'app/db.py', 'fly.toml', 'k8s/job.yaml', 'scripts/start.sh']);
   });
 
+  it('reads compose commands from the workspace\'s parse, and parses texts it refuses (several documents, duplicate keys) itself', () => {
+    const ws = Workspace.fromFiles({
+      'a/compose.yaml': 'x-app: &app\n  image: acme/api\nservices:\n  api:\n    <<: *app\n    command: ["alembic", "upgrade", "head"]\n',
+      'b/compose.yaml': 'services:\n  api:\n    image: acme/api\n    command: sh -c "python manage.py migrate && gunicorn app:app"\n',
+      'c/compose.yaml': 'services:\n  api:\n    image: acme/api\n    command: gunicorn app:app\n    environment:\n      DEPLOY: "1"\n',
+      'd/compose.yaml': 'services:\n  api:\n    image: x\n    image: acme/api\n    command: npx prisma migrate deploy\n',
+      'e/compose.yaml': 'services:\n  web:\n    image: nginx\n---\nservices:\n  api:\n    command: flask db upgrade\n',
+      'f/compose.yaml': 'services:\n  api:\n    image: acme/api\n    command: |\n      echo start\n      ---\n      knex migrate:latest\n',
+    });
+    // d/ has a duplicate key and e/ two documents: the workspace refuses them, they are read as before.
+    expect(migrationRunners(ws).map((r) => r.file)).toEqual(['a/compose.yaml', 'b/compose.yaml', 'd/compose.yaml', 'e/compose.yaml', 'f/compose.yaml']);
+  });
+
   it('knows development files', () => {
     for (const f of ['docker-compose.dev.yml', 'compose.local.yaml', 'docker-compose.override.yml', 'docker-compose-dev.yml', 'docker-compose.debug.yml', '.devcontainer/docker-compose.yml']) {
       expect(isDevFile(f), f).toBe(true);

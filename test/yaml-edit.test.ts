@@ -16,6 +16,7 @@ import {
   insertPair,
   mergeDependsOn,
   plainSafe,
+  plainSafeUncached,
   quoted,
   removePair,
   removeSeqItem,
@@ -99,6 +100,28 @@ describe('style detection', () => {
       expect(plainSafe(s), s).toBe(false);
     }
     expect(plainSafe('${A:?A is required}', true)).toBe(false); // braces end a flow scalar
+  });
+
+  it('answers from its word fast path and its cache exactly as the definition (which parses) does', () => {
+    const words = [
+      'y', 'Y', 'n', 'N', 'yes', 'No', 'ON', 'off', 'true', 'False', 'null', 'Null', 'NULL', 'nan', 'NaN', 'inf', 'Inf', 'e1', 'E5',
+      '_', '__', '_1', 'a', 'a-b', 'a_b', 'x1', 'service_healthy', 'healthcheck', 'start_period', 'CMD-SHELL', 'yes-no', 'true_', 'nullx',
+      '0', '1e3', '0x1F', '0o7', '1_000', '.5', '.inf', '-', '-a', 'a-', '<<', '---', '...', 'a.b', 'a:b', 'a b', 'a#b', 'a #b',
+    ];
+    for (const inFlow of [false, true]) {
+      for (const s of words) {
+        expect(plainSafe(s, inFlow), `${s} ${inFlow}`).toBe(plainSafeUncached(s, inFlow));
+        expect(plainSafe(s, inFlow), `${s} ${inFlow} (cached)`).toBe(plainSafeUncached(s, inFlow));
+      }
+    }
+    const alphabet = fc.constantFrom(...'aAnNyYtTfFeE_-019.:# x<>[]{},\'"*&!|%@`~?/$'.split(''));
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 8 }).map((a) => a.join('')), fc.boolean(), (s, inFlow) => {
+        expect(plainSafe(s, inFlow)).toBe(plainSafeUncached(s, inFlow));
+        expect(plainSafe(s, inFlow)).toBe(plainSafeUncached(s, inFlow));
+      }),
+      { numRuns: 3000, seed: 9 },
+    );
   });
 });
 

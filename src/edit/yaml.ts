@@ -157,8 +157,31 @@ function preferredQuote(t: YamlTarget): Quote {
 const YAML11_SPECIAL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)$/;
 const NUMBERISH = /^[-+]?(?:[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|(?=\.?[0-9])[0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+|\.inf|\.Inf|\.INF|\.nan|\.NaN|\.NAN)$/;
 
+/**
+ * Letters, digits, `_` and `-`, starting with a letter or `_`: in YAML 1.2's core schema (and
+ * 1.1's) such a plain scalar is a string unless it is one of the words YAML11_SPECIAL lists (null,
+ * booleans); numbers, `.inf`/`.nan`, indicators and tags cannot start with a letter or `_`.
+ */
+const PLAIN_WORD = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** plainSafe's answers by string (rendering a value asks for the same keys and words again and again). */
+const plainCache = [new Map<string, boolean>(), new Map<string, boolean>()];
+
 /** Whether a string can be written as a plain scalar and read back as the same string. */
 export function plainSafe(s: string, inFlow = false): boolean {
+  if (PLAIN_WORD.test(s)) return !YAML11_SPECIAL.test(s);
+  const cache = plainCache[inFlow ? 1 : 0]!;
+  let r = cache.get(s);
+  if (r === undefined) {
+    r = plainSafeUncached(s, inFlow);
+    if (cache.size >= 4096) cache.clear();
+    cache.set(s, r);
+  }
+  return r;
+}
+
+/** plainSafe without the fast path and the cache (the definition; tests compare the two). */
+export function plainSafeUncached(s: string, inFlow = false): boolean {
   if (s === '' || s !== s.trim()) return false;
   if (/[\x00-\x1f\x7f]/.test(s)) return false;
   if (YAML11_SPECIAL.test(s) || NUMBERISH.test(s) || /^\d+(?::\d+)+/.test(s)) return false;

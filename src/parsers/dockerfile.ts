@@ -62,7 +62,25 @@ export function dockerfile(ws: Workspace, file: string): DockerfileModel | undef
   return ws.parse(file, dockerfileParser);
 }
 
+/**
+ * The newest parse of each file path, by text: the engine validates a fixed Dockerfile, then the
+ * next detection reads the same text through the workspace; it is parsed once. One model per path
+ * (at most RECENT_MAX), shared and never mutated.
+ */
+const recent = new Map<string, DockerfileModel>();
+const RECENT_MAX = 2048;
+
 export function parseDockerfile(text: string, file = 'Dockerfile'): DockerfileModel {
+  const hit = recent.get(file);
+  if (hit && hit.text === text) return hit;
+  const m = parseDockerfileText(text, file);
+  recent.delete(file);
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
+  recent.set(file, m);
+  return m;
+}
+
+function parseDockerfileText(text: string, file: string): DockerfileModel {
   const ast = DockerfileParser.parse(text);
   const starts = lineStarts(text);
   const off = (p: { line: number; character: number }) => (starts[p.line] ?? text.length) + p.character;

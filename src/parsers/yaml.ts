@@ -25,7 +25,26 @@ export function yaml(ws: Workspace, file: string): YamlModel | undefined {
   return ws.parse(file, yamlParser);
 }
 
+/**
+ * The newest parse of each file path, by text. A fix run parses each fixed text twice otherwise:
+ * the engine validates it (validate.ts), then the next detection reads it through the workspace.
+ * One model per path (a new text replaces it; at most RECENT_MAX paths), so no old version of a
+ * file stays alive; models are shared and never mutated (as the workspace's parse cache shares them).
+ */
+const recent = new Map<string, YamlModel>();
+const RECENT_MAX = 512;
+
 export function parseYaml(text: string, file = 'file.yml'): YamlModel {
+  const hit = recent.get(file);
+  if (hit && hit.text === text) return hit;
+  const m = parseYamlText(text, file);
+  recent.delete(file);
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
+  recent.set(file, m);
+  return m;
+}
+
+function parseYamlText(text: string, file: string): YamlModel {
   // Hostile input first: flow collections nested deeper than any real file would be make the yaml
   // library recurse until it exhausts the stack (and, at a million levels, the heap).
   checkFlowDepth(text, file);

@@ -380,6 +380,10 @@ export function buildCompose(file: string, model: YamlModel): ComposeFile | unde
       services.push(buildService(doc, model, file, dir, p as Pair<Node, Node>));
     }
   }
+  // Indexes built on first use: rules ask for a service and its dependents once per service, and
+  // scanning every service each time is quadratic in big files.
+  let byName: Map<string, ComposeService> | undefined;
+  let dependentsOf: Map<string, ComposeService[]> | undefined;
   const cf: ComposeFile = {
     file,
     dir,
@@ -390,8 +394,26 @@ export function buildCompose(file: string, model: YamlModel): ComposeFile | unde
     servicesMap,
     services,
     section: (key) => lookup(doc, root, key),
-    service: (name) => services.find((s) => s.name === name),
-    dependents: (name) => services.filter((s) => s.dependsOn.some((d) => d.name === name)),
+    service: (name) => {
+      if (!byName) {
+        byName = new Map();
+        for (const s of services) if (!byName.has(s.name)) byName.set(s.name, s);
+      }
+      return byName.get(name);
+    },
+    dependents: (name) => {
+      if (!dependentsOf) {
+        dependentsOf = new Map();
+        for (const s of services) {
+          for (const d of s.dependsOn) {
+            let list = dependentsOf.get(d.name);
+            if (!list) dependentsOf.set(d.name, (list = []));
+            if (list[list.length - 1] !== s) list.push(s);
+          }
+        }
+      }
+      return [...(dependentsOf.get(name) ?? [])];
+    },
   };
   return cf;
 }

@@ -71,6 +71,18 @@ export function buildContextOf(ws: Workspace, dockerfile: string): string {
   return composeBuildsOf(ws, dockerfile)[0]?.context ?? dirname(dockerfile);
 }
 
+/**
+ * A value derived from a Dockerfile and its build context (a rule's plan for it), kept while
+ * nothing it read changed. The context directory comes from the compose files (buildContextOf),
+ * which most fix passes change: it is looked up outside the memo and is part of its key, so an edit
+ * of a compose file redoes the computation only when it changes which context the Dockerfile builds
+ * in. compute must read the context through the BuildContext it is given (not BuildContext.of).
+ */
+export function perDockerfile<T>(ws: Workspace, key: string, dockerfile: string, compute: (ctx: BuildContext) => T): T {
+  const dir = buildContextOf(ws, dockerfile);
+  return ws.memoSync(`${key}\0${dockerfile}\0${dir}`, () => compute(new BuildContext(ws, dir, dockerfile)));
+}
+
 /** The files a build can see: exists in the context and not excluded by .dockerignore. */
 export class BuildContext {
   private ig: Ignore | undefined;

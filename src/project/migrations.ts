@@ -2,7 +2,8 @@
 // Django, Prisma, knex, Sequelize, TypeORM, … and npm scripts that wrap them), how to take a migration
 // step out of a shell chain (`alembic upgrade head && gunicorn …`, `sh -c "…"`, an entrypoint script),
 // which projects have migrations, and whether anything in the repository runs them.
-import { parseDocument, isScalar, isSeq, isMap, type Node } from 'yaml';
+import { parseDocument, isScalar, isSeq, isMap, type Document, type Node } from 'yaml';
+import { yaml } from '../parsers/yaml.js';
 import type { Workspace } from '../workspace.js';
 import { basename, dirname, joinPath } from '../classify.js';
 import { isDevComposeFile } from './compose.js';
@@ -493,7 +494,11 @@ function runnersIn(ws: Workspace, f: string, kind: string | undefined, b: string
       return;
     }
     if (/\.(?:ya?ml|json)$/.test(b)) {
-      if (structuredMentions(text)) out.push({ file: f, how: 'runs a migration command' });
+      // A compose file's parse is the workspace's (the compose rules parse it anyway): the same
+      // nodes as parsing it here again (uniqueKeys and merge keys change only key tags and which
+      // texts are refused, and a refused text is parsed here as before). Several documents: split here.
+      const parsed = kind === 'compose' && !text.includes('\n---') ? () => yaml(ws, f)?.doc : undefined;
+      if (structuredMentions(text, parsed)) out.push({ file: f, how: 'runs a migration command' });
       return;
     }
     if (kind === 'other' && !(b.endsWith('.sh') || b === 'Procfile' || b.endsWith('.toml') || b === 'entrypoint' || b === 'docker-entrypoint')) return;
@@ -524,13 +529,14 @@ export function textMentions(text: string): boolean {
   return false;
 }
 
-function structuredMentions(text: string): boolean {
+function structuredMentions(text: string, parsed?: () => Document.Parsed | undefined): boolean {
   if (!/migrat|upgrade|db:|push|deploy|\bup\b/.test(text)) return false;
   let found = false;
   try {
-    const docs = text.includes('\n---') ? text.split(/\n---[^\n]*\n/) : [text];
+    const given = parsed?.();
+    const docs = given ? [''] : text.includes('\n---') ? text.split(/\n---[^\n]*\n/) : [text];
     for (const d of docs) {
-      const doc = parseDocument(d, { uniqueKeys: false });
+      const doc = given ?? parseDocument(d, { uniqueKeys: false });
       if (doc.errors.length) continue;
       const walk = (n: Node | null | undefined): void => {
         if (found || !n) return;

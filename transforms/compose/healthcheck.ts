@@ -330,33 +330,36 @@ function testWords(node: Node): string[] | undefined {
   return undefined;
 }
 
+/** The broken checks on the current state, per compose file and once per state of what it reads (detect and every fix ask). */
 function brokenChecks(ws: Workspace): Broken[] {
+  return composeFiles(ws).flatMap((file) => ws.memoSync(`compose/healthcheck/broken\0${file}`, () => brokenChecksIn(ws, file)));
+}
+
+function brokenChecksIn(ws: Workspace, file: string): Broken[] {
   const out: Broken[] = [];
-  for (const file of composeFiles(ws)) {
-    const cf = compose(ws, file);
-    if (!cf) continue;
-    for (const svc of cf.services) {
-      const hc = svc.healthcheck;
-      if (!svc.map || !hc || !isMap(hc.node)) continue;
-      const testPair = findPair(hc.node as YAMLMap, 'test');
-      const disabled = findPair(hc.node as YAMLMap, 'disable');
-      if (!testPair || !testPair.value || (disabled && isScalar(disabled.value) && disabled.value.value === true)) continue;
-      const words = testWords(testPair.value as Node);
-      const tool = words?.[0]?.replace(/^.*\//, '');
-      if (tool !== 'curl' && tool !== 'wget') continue;
-      const info = imageInfo(ws, svc);
-      if (!info || hasTool(info, tool) !== false) continue;
-      const url = words!.map((w) => w.replace(/^['"]|['"]$/g, '')).find((w) => /^https?:\/\//.test(w));
-      const b: Broken = { cf, svc, tool, info, pair: testPair as Pair<Node, Node>, test: testPair.value as Node, url };
-      if (!url) b.reason = `the check has no URL shipshape can read: probe the service with what the image has (Python's urllib, Node's fetch) or install ${tool}`;
-      else if (hc.shared) b.reason = `the healthcheck is defined in an anchor${hc.anchor ? ` (&${hc.anchor})` : ''} that other services may share: change its test there`;
-      else {
-        const p = probeFor(info, url, undefined);
-        if ('probe' in p) b.probe = p.probe;
-        else b.reason = `${p.reason}: install ${tool} in the image, or probe with a program it has`;
-      }
-      out.push(b);
+  const cf = compose(ws, file);
+  if (!cf) return out;
+  for (const svc of cf.services) {
+    const hc = svc.healthcheck;
+    if (!svc.map || !hc || !isMap(hc.node)) continue;
+    const testPair = findPair(hc.node as YAMLMap, 'test');
+    const disabled = findPair(hc.node as YAMLMap, 'disable');
+    if (!testPair || !testPair.value || (disabled && isScalar(disabled.value) && disabled.value.value === true)) continue;
+    const words = testWords(testPair.value as Node);
+    const tool = words?.[0]?.replace(/^.*\//, '');
+    if (tool !== 'curl' && tool !== 'wget') continue;
+    const info = imageInfo(ws, svc);
+    if (!info || hasTool(info, tool) !== false) continue;
+    const url = words!.map((w) => w.replace(/^['"]|['"]$/g, '')).find((w) => /^https?:\/\//.test(w));
+    const b: Broken = { cf, svc, tool, info, pair: testPair as Pair<Node, Node>, test: testPair.value as Node, url };
+    if (!url) b.reason = `the check has no URL shipshape can read: probe the service with what the image has (Python's urllib, Node's fetch) or install ${tool}`;
+    else if (hc.shared) b.reason = `the healthcheck is defined in an anchor${hc.anchor ? ` (&${hc.anchor})` : ''} that other services may share: change its test there`;
+    else {
+      const p = probeFor(info, url, undefined);
+      if ('probe' in p) b.probe = p.probe;
+      else b.reason = `${p.reason}: install ${tool} in the image, or probe with a program it has`;
     }
+    out.push(b);
   }
   return out;
 }
@@ -377,31 +380,35 @@ interface Candidate {
   reason?: string;
 }
 
-/** The candidates on the current state, computed once per state (detect and every fix ask). */
-function candidates(ws: Workspace): Promise<Candidate[]> {
-  return ws.memo('compose/healthcheck/candidates', () => findCandidates(ws));
+/**
+ * The candidates on the current state, per compose file and computed once per state of what that
+ * file's candidates read (detect and every fix ask; a fix pass that edits some compose files redoes
+ * only theirs).
+ */
+async function candidates(ws: Workspace): Promise<Candidate[]> {
+  const out: Candidate[] = [];
+  for (const file of composeFiles(ws)) out.push(...(await ws.memo(`compose/healthcheck/candidates\0${file}`, () => candidatesIn(ws, file))));
+  return out;
 }
 
-async function findCandidates(ws: Workspace): Promise<Candidate[]> {
+async function candidatesIn(ws: Workspace, file: string): Promise<Candidate[]> {
   const out: Candidate[] = [];
-  for (const file of composeFiles(ws)) {
-    const cf = compose(ws, file);
-    if (!cf) continue;
-    for (const svc of cf.services) {
-      if (!svc.map) continue;
-      const hc = svc.healthcheck;
-      if (hc && !(isScalar(hc.node) && hc.node.value === null)) continue;
-      if (svc.kind) {
-        const probe = serviceProbe(svc);
-        if (probe) out.push({ cf, svc, probe, what: svc.kind });
-        else if (svc.kind === 'redis' || svc.kind === 'valkey') {
-          out.push({ cf, svc, what: svc.kind, reason: 'the password is set only in `command:`; put it in an environment variable (REDIS_PASSWORD) the healthcheck can read, then add `redis-cli -a "$$REDIS_PASSWORD" ping`' });
-        }
-        continue;
+  const cf = compose(ws, file);
+  if (!cf) return out;
+  for (const svc of cf.services) {
+    if (!svc.map) continue;
+    const hc = svc.healthcheck;
+    if (hc && !(isScalar(hc.node) && hc.node.value === null)) continue;
+    if (svc.kind) {
+      const probe = serviceProbe(svc);
+      if (probe) out.push({ cf, svc, probe, what: svc.kind });
+      else if (svc.kind === 'redis' || svc.kind === 'valkey') {
+        out.push({ cf, svc, what: svc.kind, reason: 'the password is set only in `command:`; put it in an environment variable (REDIS_PASSWORD) the healthcheck can read, then add `redis-cli -a "$$REDIS_PASSWORD" ping`' });
       }
-      const plan = await appPlan(ws, svc);
-      if (plan) out.push({ cf, svc, probe: plan.probe, what: `health route ${plan.route.path} on port ${plan.port}`, reason: plan.reason });
+      continue;
     }
+    const plan = await appPlan(ws, svc);
+    if (plan) out.push({ cf, svc, probe: plan.probe, what: `health route ${plan.route.path} on port ${plan.port}`, reason: plan.reason });
   }
   return out;
 }

@@ -15,6 +15,7 @@ import {
   installsOf,
   isContextCopy,
   isHousekeeping,
+  perDockerfile,
   requirementNeedingSources,
   resolveContainerPath,
   resolveManifests,
@@ -124,8 +125,15 @@ function overlaps(m: DockerfileModel, stage: DStage, ins: DInstruction, dir: str
 /** Instructions that neither read the copied files nor change where a COPY puts them. */
 const NEUTRAL = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'USER', 'HEALTHCHECK', 'STOPSIGNAL', 'CMD', 'ENTRYPOINT', 'SHELL', 'MAINTAINER', 'ONBUILD']);
 
-function plan(ws: Workspace, file: string, m: DockerfileModel): Plan[] {
-  const ctx = BuildContext.of(ws, file);
+/** A Dockerfile's model and plans, once per state of what they read (detect and every fix ask). */
+function plansOf(ws: Workspace, file: string): { m: DockerfileModel; plans: Plan[] } | undefined {
+  return perDockerfile(ws, 'dockerfile/dependency-cache-order', file, (ctx) => {
+    const m = dockerfile(ws, file);
+    return m ? { m, plans: plan(m, ctx) } : undefined;
+  });
+}
+
+function plan(m: DockerfileModel, ctx: BuildContext): Plan[] {
   const out: Plan[] = [];
   for (const stage of m.stages) {
     const body = stage.instructions.slice(1);
@@ -290,9 +298,7 @@ export default defineRule({
   detect({ ws }) {
     const out: FindingInput[] = [];
     for (const file of ws.files('dockerfile')) {
-      const m = dockerfile(ws, file);
-      if (!m) continue;
-      for (const p of plan(ws, file, m)) {
+      for (const p of plansOf(ws, file)?.plans ?? []) {
         const first = p.moved[0]!;
         const label = installLabel(p.run, p.installs);
         out.push({
@@ -309,10 +315,10 @@ export default defineRule({
     return out;
   },
   fix(finding, { ws }): FileEdit[] | null {
-    const m = dockerfile(ws, finding.file);
-    if (!m) return null;
-    const p = plan(ws, finding.file, m).find((x) => x.moved[0]!.line === finding.line);
+    const planned = plansOf(ws, finding.file);
+    if (!planned) return null;
+    const p = planned.plans.find((x) => x.moved[0]!.line === finding.line);
     if (!p || p.problem) return null;
-    return edits(m, finding.file, p);
+    return edits(planned.m, finding.file, p);
   },
 });

@@ -10,6 +10,7 @@ import type { Workspace } from '../../src/workspace.js';
 import { dockerfile, finalStage, imageFamily, type DInstruction, type DockerfileModel, type DStage, type ImageFamily, rootStage } from '../../src/parsers/dockerfile.js';
 import {
   BuildContext,
+  perDockerfile,
   copiedFiles,
   copiesOnlyManifests,
   depInstall,
@@ -107,12 +108,19 @@ function ecosystemOf(installs: DepInstall[], base: DStage): Ecosystem | undefine
   return n === 'python' ? 'python' : n === 'node' ? 'node' : undefined;
 }
 
-function plan(ws: Workspace, file: string, m: DockerfileModel): Plan | undefined {
+/** A Dockerfile's model and plan, once per state of what they read (detect and every fix ask). */
+function planOf(ws: Workspace, file: string): { m: DockerfileModel; plan?: Plan } | undefined {
+  return perDockerfile(ws, 'dockerfile/multi-stage-build', file, (ctx) => {
+    const m = dockerfile(ws, file);
+    return m ? { m, plan: plan(m, ctx) } : undefined;
+  });
+}
+
+function plan(m: DockerfileModel, ctx: BuildContext): Plan | undefined {
   const stage = finalStage(m);
   const body = stage.instructions.slice(1);
   const family = imageFamily(m, stage);
   const base = rootStage(m, stage);
-  const ctx = BuildContext.of(ws, file);
 
   // Every dependency install of the stage, and the system packages it installs and removes.
   const installRuns: DInstruction[] = [];
@@ -475,9 +483,7 @@ export default defineRule({
   detect({ ws }) {
     const out: FindingInput[] = [];
     for (const file of ws.files('dockerfile')) {
-      const m = dockerfile(ws, file);
-      if (!m) continue;
-      const p = plan(ws, file, m);
+      const p = planOf(ws, file)?.plan;
       if (!p) continue;
       const at = p.pkgRuns[0]!.ins;
       out.push({
@@ -493,11 +499,10 @@ export default defineRule({
     return out;
   },
   fix(finding, { ws }): FileEdit[] | null {
-    const m = dockerfile(ws, finding.file);
-    if (!m) return null;
-    const p = plan(ws, finding.file, m);
-    if (!p || p.problem) return null;
-    return edits(m, finding.file, p);
+    const planned = planOf(ws, finding.file);
+    const p = planned?.plan;
+    if (!planned || !p || p.problem) return null;
+    return edits(planned.m, finding.file, p);
   },
 });
 
