@@ -1,9 +1,86 @@
-// TypeScript and JavaScript: ts-morph, loaded only when a rule first asks for it. One in-memory
-// project per workspace; source files are created from the workspace's text, never read from disk.
+// TypeScript and JavaScript. Detection reads plain compiler syntax trees (tsSource: one
+// `ts.createSourceFile` per file text, cached by the workspace like every other parse and dropped
+// when the text changes); the TypeScript compiler is the one ts-morph bundles, loaded on first use
+// without ts-morph itself. ts-morph's SourceFile (typescript()) is kept for code that needs its
+// navigation or manipulation API; it is loaded only then. Source files are created from the
+// workspace's text, never read from disk.
+import { createRequire } from 'node:module';
 import type { Workspace } from '../workspace.js';
 import { FileError } from '../workspace.js';
 import { registerValidator } from './validate.js';
-import type { Project, SourceFile } from 'ts-morph';
+import type { Project, SourceFile, ts as TsNamespace } from 'ts-morph';
+
+/** The TypeScript compiler API (the namespace ts-morph re-exports as `ts`). */
+export type Ts = typeof TsNamespace;
+export type TsNode = TsNamespace.Node;
+export type TsSourceFile = TsNamespace.SourceFile;
+
+let tsPromise: Promise<Ts> | undefined;
+
+/**
+ * The TypeScript compiler, loaded once. It is the copy inside @ts-morph/common, resolved from
+ * ts-morph's own location (the same module instance ts-morph uses), without loading ts-morph's
+ * wrappers: measured ~25% less start-up CPU than importing ts-morph (465 vs 603 ms).
+ */
+export function tsApi(): Promise<Ts> {
+  tsPromise ??= (async () => {
+    try {
+      const req = createRequire(import.meta.url);
+      const common = createRequire(req.resolve('ts-morph'))('@ts-morph/common') as { ts?: Ts };
+      if (common.ts) return common.ts;
+    } catch {
+      /* a layout where @ts-morph/common is not beside ts-morph: go through ts-morph */
+    }
+    return (await import('ts-morph')).ts;
+  })();
+  return tsPromise;
+}
+
+const AST_PARSER = {
+  key: 'typescript/ast',
+  async parse(text: string, file: string): Promise<TsSourceFile> {
+    const ts = await tsApi();
+    // As ts-morph's project created them (target ES2022, parent pointers, kind from the extension).
+    return ts.createSourceFile('/' + file, text, ts.ScriptTarget.ES2022, true);
+  },
+};
+
+/** The compiler's syntax tree of a file's current text (one parse per text, shared by every rule). */
+export function tsSource(ws: Workspace, file: string): Promise<TsSourceFile | undefined> {
+  return ws.parseAsync(file, AST_PARSER);
+}
+
+/**
+ * 1-based line of a position, counting "\n" only (as ts-morph's getStartLineNumber does), through
+ * a table of line starts built once per source file.
+ */
+const lineStarts = new WeakMap<TsSourceFile, number[]>();
+export function lineAt(sf: TsSourceFile, pos: number): number {
+  let starts = lineStarts.get(sf);
+  if (!starts) {
+    starts = [0];
+    const t = sf.text;
+    for (let i = t.indexOf('\n'); i !== -1; i = t.indexOf('\n', i + 1)) starts.push(i + 1);
+    lineStarts.set(sf, starts);
+  }
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= pos) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
+}
+
+/** Visit every descendant of a node in source order (as ts-morph's forEachDescendant: compiler children, pre-order). */
+export function forEachDescendant(ts: Ts, node: TsNode, cb: (n: TsNode) => void): void {
+  const visit = (n: TsNode): void => {
+    cb(n);
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(node, visit);
+}
 
 const projects = new WeakMap<Workspace, Promise<Project>>();
 
@@ -36,7 +113,7 @@ export function mayHideText(text: string): boolean {
   return /\\[^nrtbfv'"`\\$]/.test(text);
 }
 
-/** The ts-morph SourceFile for a file's current text (recreated when the text changed). */
+/** The ts-morph SourceFile for a file's current text (for fixes that need ts-morph's API) (recreated when the text changed). */
 export async function typescript(ws: Workspace, file: string): Promise<SourceFile | undefined> {
   const text = ws.text(file);
   if (text === undefined) return undefined;
@@ -62,3 +139,23 @@ registerValidator('typescript', async (text, file) => {
     throw new FileError(file, ts.flattenDiagnosticMessageText(err.messageText, '\n'), line);
   }
 });
+
+/**
+ * The module specifier's value of an import or export declaration, as ts-morph's
+ * getModuleSpecifierValue reads it: undefined without one, and the same error when it is not a
+ * string literal (broken code: `import x from y`).
+ */
+export function moduleSpecifierValue(ts: Ts, d: TsNamespace.ImportDeclaration | TsNamespace.ExportDeclaration): string | undefined {
+  const spec = d.moduleSpecifier;
+  if (spec === undefined) return undefined;
+  if (!ts.isStringLiteral(spec)) throw new Error('Expected the module specifier to be a string literal.');
+  return spec.text;
+}
+
+/**
+ * A node's text as ts-morph's getText() gives it: an identifier's name with its escapes decoded
+ * (ts-morph's Identifier.getText returns the compiler's `text`), any other node's source text.
+ */
+export function nodeText(ts: Ts, sf: TsSourceFile, n: TsNode): string {
+  return ts.isIdentifier(n) || ts.isPrivateIdentifier(n) ? n.text : n.getText(sf);
+}

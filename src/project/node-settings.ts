@@ -4,7 +4,8 @@
 // which flavour, what an existing module already declares, and the edits that create or extend it.
 import type { FileEdit } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import { typescript } from '../parsers/typescript.js';
+import { moduleSpecifierValue, nodeText, tsApi, tsSource, type Ts, type TsNode, type TsSourceFile } from '../parsers/typescript.js';
+import type { ts as TsT } from 'ts-morph';
 import { dirname, joinPath } from '../classify.js';
 import { lineEndAfter, indentAt } from '../text.js';
 import {
@@ -163,19 +164,19 @@ export function moduleLocation(ws: Workspace, project: NodeProject, flavour: Fla
 async function readModule(ws: Workspace, path: string, flavour: Flavour): Promise<ModuleState> {
   const state: ModuleState = { path, exists: ws.exists(path), flavour, keys: new Set() };
   if (!state.exists) return state;
-  const sf = await typescript(ws, path);
+  const sf = await tsSource(ws, path);
   const text = ws.text(path);
   if (!sf || text === undefined) return { ...state, problem: `${path} could not be parsed` };
-  const { Node } = await import('ts-morph');
-  let obj: import('ts-morph').ObjectLiteralExpression | undefined;
+  const ts = await tsApi();
+  let obj: TsT.ObjectLiteralExpression | undefined;
   let zod = false;
-  for (const d of sf.getVariableDeclarations()) {
-    const init = d.getInitializer();
-    if (!init || !Node.isCallExpression(init)) continue;
-    const arg = init.getArguments()[0];
-    if (!arg || !Node.isObjectLiteralExpression(arg)) continue;
-    const callee = init.getExpression().getText();
-    if (d.getName() === 'settings' && callee === 'load') obj = arg;
+  for (const d of variableDeclarations(ts, sf)) {
+    const init = d.initializer;
+    if (!init || !ts.isCallExpression(init)) continue;
+    const arg = init.arguments[0];
+    if (!arg || !ts.isObjectLiteralExpression(arg)) continue;
+    const callee = nodeText(ts, sf, init.expression);
+    if (nodeText(ts, sf, d.name) === 'settings' && callee === 'load') obj = arg;
     else if (callee === 'z.object') {
       obj = arg;
       zod = true;
@@ -186,17 +187,17 @@ async function readModule(ws: Workspace, path: string, flavour: Flavour): Promis
     return { ...state, problem: `${path} exists but has no \`load({ … })\` or \`z.object({ … })\` settings schema to extend` };
   }
   const keys = new Set<string>();
-  for (const p of obj.getProperties()) {
-    if (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) keys.add(p.getName().replace(/^['"]|['"]$/g, ''));
+  for (const p of obj.properties) {
+    if (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) keys.add(nodeText(ts, sf, p.name).replace(/^['"]|['"]$/g, ''));
   }
-  const props = obj.getProperties();
+  const props = obj.properties;
   const last = props[props.length - 1];
-  const closeBrace = obj.getEnd() - 1;
+  const closeBrace = obj.end - 1;
   const flav: Flavour = { ...flavour, zod: zod ? flavour.zod ?? 4 : undefined };
   if (!last) {
-    return { ...state, flavour: flav, keys, insertAt: closeBrace, indent: indentAt(text, obj.getStart()) + '  ' };
+    return { ...state, flavour: flav, keys, insertAt: closeBrace, indent: indentAt(text, obj.getStart(sf)) + '  ' };
   }
-  let after = last.getEnd();
+  let after = last.end;
   let commaAt: number | undefined;
   const m = /^[ \t]*,/.exec(text.slice(after));
   if (m) after += m[0].length;
@@ -205,7 +206,24 @@ async function readModule(ws: Workspace, path: string, flavour: Flavour): Promis
   if (lineEnd > closeBrace) {
     return { ...state, flavour: flav, keys, problem: `${path}: the settings schema is on one line; add the variables by hand` };
   }
-  return { ...state, flavour: flav, keys, insertAt: lineEnd, indent: indentAt(text, last.getStart()), commaAt };
+  return { ...state, flavour: flav, keys, insertAt: lineEnd, indent: indentAt(text, last.getStart(sf)), commaAt };
+}
+
+/** ts-morph's SourceFile.getVariableDeclarations: the declarations of its top-level variable statements. */
+function variableDeclarations(ts: Ts, sf: TsSourceFile): TsT.VariableDeclaration[] {
+  return sf.statements.filter(ts.isVariableStatement).flatMap((s) => [...s.declarationList.declarations]);
+}
+
+/** Every identifier of a file, those of JSDoc comments included (as ts-morph's getDescendantsOfKind(Identifier) finds them). */
+function identifiers(ts: Ts, sf: TsSourceFile): TsT.Identifier[] {
+  const out: TsT.Identifier[] = [];
+  const visit = (n: TsNode): void => {
+    if (ts.isIdentifier(n)) out.push(n);
+    for (const d of (n as { jsDoc?: TsNode[] }).jsDoc ?? []) visit(d);
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(sf, visit);
+  return out;
 }
 
 /** The settings plans of every project with env reads. */
@@ -344,47 +362,54 @@ function resolvesTo(file: string, spec: string, modulePath: string): boolean {
 }
 
 /** Is a JS file written as CommonJS? */
-export function fileIsCommonJs(plan: SettingsPlan, file: string, sf: import('ts-morph').SourceFile): boolean {
+export function fileIsCommonJs(ts: Ts, plan: SettingsPlan, file: string, sf: TsSourceFile): boolean {
   if (/\.(?:cjs|cts)$/.test(file)) return true;
   if (!/\.(?:js|jsx)$/.test(file)) return false;
-  if (sf.getImportDeclarations().length || sf.getExportDeclarations().length || sf.getExportAssignments().length) return false;
-  const text = sf.getFullText();
+  if (sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s))) return false;
+  const text = sf.text;
   if (/\brequire\(|\bmodule\.exports\b/.test(text)) return true;
   return !plan.project.esm && plan.project.framework === 'node';
 }
 
 /** The import of `settings` a file needs (or has), in the file's module style. */
 export async function settingsImport(ws: Workspace, plan: SettingsPlan, file: string): Promise<SettingsImport | { problem: string }> {
-  const sf = await typescript(ws, file);
+  const sf = await tsSource(ws, file);
   const text = ws.text(file);
   if (!sf || text === undefined) return { problem: `${file} could not be parsed` };
-  const { Node, SyntaxKind } = await import('ts-morph');
+  const ts = await tsApi();
   const modulePath = plan.module.path;
-  for (const d of sf.getImportDeclarations()) {
-    if (!resolvesTo(file, d.getModuleSpecifierValue(), modulePath)) continue;
-    const named = d.getNamedImports().find((n) => n.getName() === 'settings');
-    if (named) return { local: named.getAliasNode()?.getText() ?? 'settings' };
+  for (const d of sf.statements) {
+    if (!ts.isImportDeclaration(d) || !resolvesTo(file, moduleSpecifierValue(ts, d)!, modulePath)) continue;
+    const nb = d.importClause?.namedBindings;
+    // As ts-morph's ImportSpecifier reads it: getName() is the imported name (a string name's
+    // value), getAliasNode() the local one when renamed.
+    const importedName = (n: TsT.ImportSpecifier): string => {
+      const nameNode = n.propertyName ?? n.name;
+      return ts.isStringLiteral(nameNode) ? nameNode.text : nodeText(ts, sf, nameNode);
+    };
+    const named = nb && ts.isNamedImports(nb) ? nb.elements.find((n) => importedName(n) === 'settings') : undefined;
+    if (named) return { local: (named.propertyName ? nodeText(ts, sf, named.name) : undefined) ?? 'settings' };
   }
-  for (const v of sf.getVariableDeclarations()) {
-    const init = v.getInitializer();
-    const pattern = v.getNameNode();
-    if (!init || !Node.isCallExpression(init) || init.getExpression().getText() !== 'require') continue;
-    const arg = init.getArguments()[0];
-    if (!arg || !Node.isStringLiteral(arg) || !resolvesTo(file, arg.getLiteralText(), modulePath)) continue;
-    if (!Node.isObjectBindingPattern(pattern)) continue;
-    const el = pattern.getElements().find((e) => (e.getPropertyNameNode()?.getText() ?? e.getName()) === 'settings');
-    if (el) return { local: el.getName() };
+  for (const v of variableDeclarations(ts, sf)) {
+    const init = v.initializer;
+    const pattern = v.name;
+    if (!init || !ts.isCallExpression(init) || nodeText(ts, sf, init.expression) !== 'require') continue;
+    const arg = init.arguments[0];
+    if (!arg || !ts.isStringLiteral(arg) || !resolvesTo(file, arg.text, modulePath)) continue;
+    if (!ts.isObjectBindingPattern(pattern)) continue;
+    const el = pattern.elements.find((e) => ((e.propertyName ? nodeText(ts, sf, e.propertyName) : undefined) ?? nodeText(ts, sf, e.name)) === 'settings');
+    if (el) return { local: nodeText(ts, sf, el.name) };
   }
-  const cjs = fileIsCommonJs(plan, file, sf);
+  const cjs = fileIsCommonJs(ts, plan, file, sf);
   if (cjs && plan.module.flavour.language !== 'cjs') {
     return { problem: `${file} is CommonJS and cannot require the ES-module settings in ${modulePath}` };
   }
   const taken = new Set<string>();
-  for (const id of sf.getDescendantsOfKind(SyntaxKind.Identifier)) {
-    const p = id.getParent();
-    if (p && Node.isPropertyAccessExpression(p) && p.getNameNode() === id) continue;
-    if (p && (Node.isPropertyAssignment(p) || Node.isPropertySignature(p)) && p.getNameNode() === id) continue;
-    taken.add(id.getText());
+  for (const id of identifiers(ts, sf)) {
+    const p: TsNode | undefined = id.parent;
+    if (p && ts.isPropertyAccessExpression(p) && p.name === id) continue;
+    if (p && (ts.isPropertyAssignment(p) || ts.isPropertySignature(p)) && p.name === id) continue;
+    taken.add(nodeText(ts, sf, id));
   }
   const local = !taken.has('settings') ? 'settings' : !taken.has('appSettings') ? 'appSettings' : undefined;
   if (!local) return { problem: `${file} already uses the names settings and appSettings` };
@@ -394,17 +419,17 @@ export async function settingsImport(ws: Workspace, plan: SettingsPlan, file: st
   const binding = local === 'settings' ? 'settings' : cjs ? 'settings: appSettings' : 'settings as appSettings';
   const line = cjs ? `const { ${binding} } = require(${q}${spec}${q})${semi}` : `import { ${binding} } from ${q}${spec}${q}${semi}`;
   // After the last import (or require) at the top of the file.
-  const statements = sf.getStatements();
-  let lastImport: import('ts-morph').Node | undefined;
+  const statements = sf.statements;
+  let lastImport: TsNode | undefined;
   for (const s of statements) {
-    if (Node.isImportDeclaration(s) || Node.isImportEqualsDeclaration(s)) lastImport = s;
-    else if (cjs && Node.isVariableStatement(s) && s.getDeclarations().every((d) => isRequireInit(d.getInitializer()))) lastImport = s;
-    else if (cjs && Node.isExpressionStatement(s) && isRequireInit(s.getExpression())) lastImport = s;
+    if (ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s)) lastImport = s;
+    else if (cjs && ts.isVariableStatement(s) && s.declarationList.declarations.every((d) => isRequireInit(d.initializer))) lastImport = s;
+    else if (cjs && ts.isExpressionStatement(s) && isRequireInit(s.expression)) lastImport = s;
     else if (isDirective(s) && !lastImport) continue;
     else if (cjs) break; // requires are read at the top only
   }
   if (lastImport) {
-    let p = lastImport.getEnd();
+    let p = lastImport.end;
     // After a trailing comment on the import's line (`import x from 'y'; // why`).
     const nl = text.indexOf('\n', p);
     const restOfLine = text.slice(p, nl === -1 ? text.length : nl);
@@ -416,7 +441,7 @@ export async function settingsImport(ws: Workspace, plan: SettingsPlan, file: st
   // No import yet: after a shebang, directives ('use strict') and a detached header comment.
   let p = text.startsWith('#!') ? lineEndAfter(text, 0) : 0;
   const directives = statements.filter((s, i) => statements.slice(0, i + 1).every(isDirective));
-  if (directives.length) p = lineEndAfter(text, directives[directives.length - 1]!.getEnd());
+  if (directives.length) p = lineEndAfter(text, directives[directives.length - 1]!.end);
   else {
     const re = /\s*(\/\/[^\n]*|\/\*[\s\S]*?\*\/)/y;
     let q2 = p;
@@ -436,17 +461,17 @@ export async function settingsImport(ws: Workspace, plan: SettingsPlan, file: st
   }
   return { local, edit: { file, start: p, end: p, text: `${prefix}${line}\n${blank}` } };
 
-  function isRequireInit(n: import('ts-morph').Node | undefined): boolean {
+  function isRequireInit(n: TsNode | undefined): boolean {
     if (!n) return false;
     let e = n;
-    while (Node.isPropertyAccessExpression(e) || Node.isCallExpression(e)) {
-      if (Node.isCallExpression(e) && e.getExpression().getText() === 'require') return true;
-      e = e.getExpression();
+    while (ts.isPropertyAccessExpression(e) || ts.isCallExpression(e)) {
+      if (ts.isCallExpression(e) && nodeText(ts, sf!, e.expression) === 'require') return true;
+      e = e.expression;
     }
     return false;
   }
-  function isDirective(s: import('ts-morph').Node): boolean {
-    return Node.isExpressionStatement(s) && Node.isStringLiteral(s.getExpression());
+  function isDirective(s: TsNode): boolean {
+    return ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression);
   }
 }
 
@@ -454,7 +479,7 @@ export async function settingsImport(ws: Workspace, plan: SettingsPlan, file: st
 export async function spanHasComment(text: string, start: number, end: number): Promise<boolean> {
   const slice = text.slice(start, end);
   if (!slice.includes('//') && !slice.includes('/*')) return false;
-  const { ts } = await import('ts-morph');
+  const ts = await tsApi();
   const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, ts.LanguageVariant.Standard, slice);
   // Template literals: a `}` that closes a `${` continues the template, so `//` inside it is text.
   const stack: ('brace' | 'template')[] = [];

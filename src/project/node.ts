@@ -2,18 +2,14 @@
 // (one per package.json), how they load modules (ESM/CJS, NodeNext extensions, TypeScript, zod,
 // Next.js), and every `process.env` read in their code, classified by how the code uses it so that
 // a typed, validated settings module can replace the reads without changing what the code expects.
-// Code is read only through ts-morph (loaded lazily); nothing here edits anything.
-import type { Node as TsNode, SourceFile } from 'ts-morph';
+// Code is read only through the compiler's syntax trees (src/parsers/typescript.ts, loaded lazily); nothing here edits anything.
+import type { ts as TsT } from 'ts-morph';
 import type { Workspace } from '../workspace.js';
-import { mayHideText, typescript } from '../parsers/typescript.js';
+import {
+  forEachDescendant, mayHideText, moduleSpecifierValue, nodeText, tsApi, tsSource, type Ts, type TsNode, type TsSourceFile,
+} from '../parsers/typescript.js';
 import { basename, dirname, joinPath } from '../classify.js';
 
-type TsMorph = typeof import('ts-morph');
-let tsmPromise: Promise<TsMorph> | undefined;
-function tsMorph(): Promise<TsMorph> {
-  tsmPromise ??= import('ts-morph');
-  return tsmPromise;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Projects
@@ -93,7 +89,7 @@ export function majorOf(range: string): number | undefined {
 async function readTsConfig(ws: Workspace, file: string): Promise<TsConfigInfo | undefined> {
   const text = ws.text(file);
   if (text === undefined) return undefined;
-  const { ts } = await tsMorph();
+  const ts = await tsApi();
   const parsed = ts.parseConfigFileTextToJson(file, text);
   if (parsed.error || !parsed.config || typeof parsed.config !== 'object') return { file };
   const cfg = parsed.config as { compilerOptions?: Record<string, unknown>; include?: unknown; extends?: unknown };
@@ -264,80 +260,89 @@ const ENV_LIBRARIES = ['@t3-oss/env-core', '@t3-oss/env-nextjs', '@t3-oss/env-nu
 const TRUTHY = ['true', '1', 'yes', 'on'];
 const FALSY = ['false', '0', 'no', 'off'];
 
-function isProcessEnv(tsm: TsMorph, n: TsNode): boolean {
-  const { Node } = tsm;
-  if (!Node.isPropertyAccessExpression(n) || n.getName() !== 'env') return false;
-  const e = n.getExpression();
-  return Node.isIdentifier(e) && e.getText() === 'process';
+// The compiler's syntax trees, read as the ts-morph calls they replace did: names and callees by
+// their source text (`getText`), literal values decoded, positions from `getStart` (after trivia).
+
+function isProcessEnv(ts: Ts, sf: TsSourceFile, n: TsNode): boolean {
+  if (!ts.isPropertyAccessExpression(n) || nodeText(ts, sf, n.name) !== 'env') return false;
+  const e = n.expression;
+  return ts.isIdentifier(e) && nodeText(ts, sf, e) === 'process';
 }
 
-function literalOf(tsm: TsMorph, n: TsNode): Literal | undefined {
-  const { Node, SyntaxKind } = tsm;
-  if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) return n.getLiteralText();
-  if (Node.isNumericLiteral(n)) return Number(n.getLiteralValue());
-  if (n.getKind() === SyntaxKind.TrueKeyword) return true;
-  if (n.getKind() === SyntaxKind.FalseKeyword) return false;
-  if (Node.isPrefixUnaryExpression(n) && n.getOperatorToken() === SyntaxKind.MinusToken) {
-    const v = literalOf(tsm, n.getOperand());
+/** A NumericLiteral's value as ts-morph's getLiteralValue reads it. */
+function numericValue(n: TsT.NumericLiteral): number {
+  return n.text.includes('.') ? parseFloat(n.text) : parseInt(n.text, 10);
+}
+
+function literalOf(ts: Ts, n: TsNode): Literal | undefined {
+  if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return n.text;
+  if (ts.isNumericLiteral(n)) return Number(numericValue(n));
+  if (n.kind === ts.SyntaxKind.TrueKeyword) return true;
+  if (n.kind === ts.SyntaxKind.FalseKeyword) return false;
+  if (ts.isPrefixUnaryExpression(n) && n.operator === ts.SyntaxKind.MinusToken) {
+    const v = literalOf(ts, n.operand);
     return typeof v === 'number' ? -v : undefined;
   }
-  if (Node.isParenthesizedExpression(n)) return literalOf(tsm, n.getExpression());
+  if (ts.isParenthesizedExpression(n)) return literalOf(ts, n.expression);
   return undefined;
 }
 
 /** Skip parentheses upwards: the node that really holds `n`. */
-function up(tsm: TsMorph, n: TsNode): { node: TsNode; parent: TsNode | undefined } {
+function up(ts: Ts, n: TsNode): { node: TsNode; parent: TsNode | undefined } {
   let node = n;
-  let parent = n.getParent();
-  while (parent && tsm.Node.isParenthesizedExpression(parent)) {
+  let parent: TsNode | undefined = n.parent;
+  while (parent && ts.isParenthesizedExpression(parent)) {
     node = parent;
-    parent = parent.getParent();
+    parent = parent.parent;
   }
   return { node, parent };
 }
 
-function enclosingName(tsm: TsMorph, n: TsNode): string {
-  const { Node } = tsm;
-  for (let p = n.getParent(); p; p = p.getParent()) {
-    if (Node.isFunctionDeclaration(p) || Node.isMethodDeclaration(p) || Node.isClassDeclaration(p)) {
-      return p.getName() ?? '<anonymous>';
+function enclosingName(ts: Ts, sf: TsSourceFile, n: TsNode): string {
+  for (let p: TsNode | undefined = n.parent; p; p = p.parent) {
+    if (ts.isFunctionDeclaration(p) || ts.isMethodDeclaration(p) || ts.isClassDeclaration(p)) {
+      return (p.name ? nodeText(ts, sf, p.name) : undefined) ?? '<anonymous>';
     }
-    if (Node.isVariableDeclaration(p) || Node.isPropertyAssignment(p) || Node.isPropertyDeclaration(p)) return p.getName();
+    if (ts.isVariableDeclaration(p) || ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p)) return nodeText(ts, sf, p.name);
   }
   return '<module>';
 }
 
+/** The arguments of a call or `new` (none for `new X`). */
+function argumentsOf(n: TsT.CallExpression | TsT.NewExpression): readonly TsNode[] {
+  return n.arguments ?? [];
+}
+
 /** Parents in which `a ?? b` may replace an expression without parentheses. */
-function looseContext(tsm: TsMorph, node: TsNode, parent: TsNode | undefined): boolean {
-  const { Node } = tsm;
+function looseContext(ts: Ts, node: TsNode, parent: TsNode | undefined): boolean {
   if (!parent) return true;
-  if (Node.isVariableDeclaration(parent) || Node.isPropertyAssignment(parent) || Node.isReturnStatement(parent)) return true;
-  if (Node.isArrayLiteralExpression(parent) || Node.isTemplateSpan(parent) || Node.isExpressionStatement(parent)) return true;
-  if (Node.isJsxExpression(parent) || Node.isBindingElement(parent) || Node.isParameterDeclaration(parent)) return true;
-  if (Node.isArrowFunction(parent)) return parent.getBody() === node;
-  if (Node.isCallExpression(parent) || Node.isNewExpression(parent)) return parent.getArguments().includes(node as never);
-  if (Node.isPropertyDeclaration(parent)) return true;
+  if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isReturnStatement(parent)) return true;
+  if (ts.isArrayLiteralExpression(parent) || ts.isTemplateSpan(parent) || ts.isExpressionStatement(parent)) return true;
+  if (ts.isJsxExpression(parent) || ts.isBindingElement(parent) || ts.isParameter(parent)) return true;
+  if (ts.isArrowFunction(parent)) return parent.body === node;
+  if (ts.isCallExpression(parent) || ts.isNewExpression(parent)) return argumentsOf(parent).includes(node);
+  if (ts.isPropertyDeclaration(parent)) return true;
   return false;
 }
 
 /** Is the expression used only to test presence or compare (the code copes with it being unset)? */
-function toleratesUnset(tsm: TsMorph, node: TsNode, parent: TsNode | undefined): boolean {
-  const { Node, SyntaxKind } = tsm;
+function toleratesUnset(ts: Ts, node: TsNode, parent: TsNode | undefined): boolean {
+  const { SyntaxKind } = ts;
   if (!parent) return false;
-  if (Node.isIfStatement(parent) || Node.isWhileStatement(parent) || Node.isDoStatement(parent)) return parent.getExpression() === node;
-  if (Node.isConditionalExpression(parent)) return parent.getCondition() === node;
-  if (Node.isForStatement(parent)) return parent.getCondition() === node;
-  if (Node.isPrefixUnaryExpression(parent)) return parent.getOperatorToken() === SyntaxKind.ExclamationToken;
-  if (Node.isTypeOfExpression(parent)) return true;
+  if (ts.isIfStatement(parent) || ts.isWhileStatement(parent) || ts.isDoStatement(parent)) return parent.expression === node;
+  if (ts.isConditionalExpression(parent)) return parent.condition === node;
+  if (ts.isForStatement(parent)) return parent.condition === node;
+  if (ts.isPrefixUnaryExpression(parent)) return parent.operator === SyntaxKind.ExclamationToken;
+  if (ts.isTypeOfExpression(parent)) return true;
   // process.env.X?.split(',')
-  if ((Node.isPropertyAccessExpression(parent) || Node.isElementAccessExpression(parent) || Node.isCallExpression(parent)) &&
-    parent.getExpression() === node) {
-    return parent.hasQuestionDotToken();
+  if ((ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent) || ts.isCallExpression(parent)) &&
+    parent.expression === node) {
+    return parent.questionDotToken !== undefined;
   }
-  if (Node.isSwitchStatement(parent)) return true;
-  if (Node.isBinaryExpression(parent)) {
-    const op = parent.getOperatorToken().getKind();
-    if (op === SyntaxKind.AmpersandAmpersandToken) return parent.getLeft() === node;
+  if (ts.isSwitchStatement(parent)) return true;
+  if (ts.isBinaryExpression(parent)) {
+    const op = parent.operatorToken.kind;
+    if (op === SyntaxKind.AmpersandAmpersandToken) return parent.left === node;
     return [
       SyntaxKind.EqualsEqualsEqualsToken, SyntaxKind.ExclamationEqualsEqualsToken,
       SyntaxKind.EqualsEqualsToken, SyntaxKind.ExclamationEqualsToken,
@@ -346,18 +351,24 @@ function toleratesUnset(tsm: TsMorph, node: TsNode, parent: TsNode | undefined):
   return false;
 }
 
+/** ts-morph's Node.isFunctionLikeDeclaration (function expressions are not among them). */
+function isFunctionLikeDeclaration(ts: Ts, n: TsNode): boolean {
+  const k = ts.SyntaxKind;
+  return [k.ArrowFunction, k.Constructor, k.FunctionDeclaration, k.GetAccessor, k.MethodDeclaration, k.SetAccessor].includes(n.kind);
+}
+
 /** Is the read inside a branch that runs only when the variable is set (`if (process.env.X) f(process.env.X)`)? */
-function guarded(tsm: TsMorph, access: TsNode, name: string): boolean {
-  const { Node, SyntaxKind } = tsm;
-  const mentions = (n: TsNode | undefined) => n !== undefined && new RegExp(`process\\.env(?:\\.${name}\\b|\\[\\s*['"\`]${name}['"\`]\\s*\\])`).test(n.getText());
-  const within = (n: TsNode | undefined) => n !== undefined && access.getStart() >= n.getStart() && access.getEnd() <= n.getEnd();
-  for (let p = access.getParent(); p; p = p.getParent()) {
-    if (Node.isConditionalExpression(p) && within(p.getWhenTrue()) && mentions(p.getCondition())) return true;
-    if (Node.isIfStatement(p) && within(p.getThenStatement()) && mentions(p.getExpression())) return true;
-    if (Node.isBinaryExpression(p) && p.getOperatorToken().getKind() === SyntaxKind.AmpersandAmpersandToken && within(p.getRight()) && mentions(p.getLeft())) {
+function guarded(ts: Ts, sf: TsSourceFile, access: TsNode, name: string): boolean {
+  const { SyntaxKind } = ts;
+  const mentions = (n: TsNode | undefined) => n !== undefined && new RegExp(`process\\.env(?:\\.${name}\\b|\\[\\s*['"\`]${name}['"\`]\\s*\\])`).test(nodeText(ts, sf, n));
+  const within = (n: TsNode | undefined) => n !== undefined && access.getStart(sf) >= n.getStart(sf) && access.end <= n.end;
+  for (let p: TsNode | undefined = access.parent; p; p = p.parent) {
+    if (ts.isConditionalExpression(p) && within(p.whenTrue) && mentions(p.condition)) return true;
+    if (ts.isIfStatement(p) && within(p.thenStatement) && mentions(p.expression)) return true;
+    if (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.AmpersandAmpersandToken && within(p.right) && mentions(p.left)) {
       return true;
     }
-    if (Node.isFunctionLikeDeclaration(p) || Node.isSourceFile(p)) break;
+    if (isFunctionLikeDeclaration(ts, p) || ts.isSourceFile(p)) break;
   }
   return false;
 }
@@ -371,10 +382,11 @@ export function fileEnvReads(ws: Workspace, file: string): Promise<FileReads | u
 /**
  * Can collect() find anything in this text? (false: the file need not be parsed.) Every site,
  * write and whole-environment use is a `process.env` property access: the identifier `process`
- * (compared by its source text) and the name `env`. A file importing an env library without
- * reading process.env is only a settings module when it also mentions `process` (as before this
- * prefilter); those libraries' names all hold "env" except znv. Backslashes that can hide a
- * character (`process.\u0065nv`, `'\x65nvalid'`) make the file parse anyway.
+ * and the name `env`. "process" is required as written (the gate this analysis always had: a file
+ * spelling it only with escapes was never read, and still is not). A file importing an env library
+ * without reading process.env is only a settings module when it also mentions `process` (same
+ * gate); those libraries' names all hold "env" except znv. Backslashes that can hide a character
+ * (`process.\u0065nv`, `'\x65nvalid'`) make the file parse anyway.
  */
 export function envMayMatter(text: string): boolean {
   return text.includes('process') && (text.includes('env') || text.includes('znv') || mayHideText(text));
@@ -385,106 +397,105 @@ async function envReadsOf(ws: Workspace, file: string): Promise<FileReads | unde
   if (text === undefined || !envMayMatter(text)) {
     return text === undefined ? undefined : { file, sites: [], written: new Set(), envModule: false, useClient: false };
   }
-  const sf = await typescript(ws, file);
+  const sf = await tsSource(ws, file);
   if (!sf) return undefined;
-  const tsm = await tsMorph();
-  return collect(tsm, sf, file);
+  return collect(await tsApi(), sf, file);
 }
 
-function collect(tsm: TsMorph, sf: SourceFile, file: string): FileReads {
-  const { Node, SyntaxKind } = tsm;
+function collect(ts: Ts, sf: TsSourceFile, file: string): FileReads {
+  const { SyntaxKind } = ts;
   const sites: EnvSite[] = [];
   const written = new Set<string>();
   // A module built on an env-validation library is the project's settings module already.
-  let envModule = sf.getImportDeclarations().some((d) => ENV_LIBRARIES.includes(d.getModuleSpecifierValue()));
-  const first = sf.getStatements()[0];
+  let envModule = sf.statements.some((d) => ts.isImportDeclaration(d) && ENV_LIBRARIES.includes(moduleSpecifierValue(ts, d)!));
+  const first = sf.statements[0];
   const useClient =
-    first !== undefined && Node.isExpressionStatement(first) && Node.isStringLiteral(first.getExpression()) &&
-    (first.getExpression() as import('ts-morph').StringLiteral).getLiteralText() === 'use client';
+    first !== undefined && ts.isExpressionStatement(first) && ts.isStringLiteral(first.expression) &&
+    first.expression.text === 'use client';
 
-  sf.forEachDescendant((n) => {
-    if (!isProcessEnv(tsm, n)) return;
-    const parent = n.getParent();
+  forEachDescendant(ts, sf, (n) => {
+    if (!isProcessEnv(ts, sf, n)) return;
+    const parent = n.parent;
     if (!parent) return;
     // `process.env` as a whole: an argument (schema.parse(process.env)), a destructuring source.
-    if (Node.isCallExpression(parent) && parent.getArguments().includes(n as never)) {
-      const callee = parent.getExpression();
-      const fn = Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText();
+    if (ts.isCallExpression(parent) && argumentsOf(parent).includes(n)) {
+      const callee = parent.expression;
+      const fn = ts.isPropertyAccessExpression(callee) ? nodeText(ts, sf, callee.name) : nodeText(ts, sf, callee);
       if (/^(?:parse|safeParse|parseAsync|safeParseAsync|cleanEnv|createEnv|validate|validateSync|load|from)$/.test(fn)) envModule = true;
       return;
     }
-    if (Node.isVariableDeclaration(parent) && parent.getInitializer() === n) {
-      const pattern = parent.getNameNode();
-      if (Node.isObjectBindingPattern(pattern)) sites.push(destructureSite(tsm, sf, file, parent, pattern, n));
+    if (ts.isVariableDeclaration(parent) && parent.initializer === n) {
+      const pattern = parent.name;
+      if (ts.isObjectBindingPattern(pattern)) sites.push(destructureSite(ts, sf, file, parent, pattern, n));
       return;
     }
     let access: TsNode;
     let name: string | undefined;
-    if (Node.isPropertyAccessExpression(parent) && parent.getExpression() === n) {
+    if (ts.isPropertyAccessExpression(parent) && parent.expression === n) {
       access = parent;
-      name = parent.getName();
-    } else if (Node.isElementAccessExpression(parent) && parent.getExpression() === n) {
+      name = nodeText(ts, sf, parent.name);
+    } else if (ts.isElementAccessExpression(parent) && parent.expression === n) {
       access = parent;
-      const arg = parent.getArgumentExpression();
-      const lit = arg ? literalOf(tsm, arg) : undefined;
+      const arg = parent.argumentExpression;
+      const lit = arg ? literalOf(ts, arg) : undefined;
       name = typeof lit === 'string' ? lit : undefined;
     } else {
       return;
     }
     if (name === undefined || !NAME.test(name)) return;
     // Writes: assignments, delete, ++/--.
-    const { node: aNode, parent: aParent } = up(tsm, access);
+    const { node: aNode, parent: aParent } = up(ts, access);
     if (aParent) {
-      if (Node.isBinaryExpression(aParent) && aParent.getLeft() === aNode && aParent.getOperatorToken().getKind() >= SyntaxKind.FirstAssignment && aParent.getOperatorToken().getKind() <= SyntaxKind.LastAssignment) {
+      if (ts.isBinaryExpression(aParent) && aParent.left === aNode && aParent.operatorToken.kind >= SyntaxKind.FirstAssignment && aParent.operatorToken.kind <= SyntaxKind.LastAssignment) {
         written.add(name);
         return;
       }
-      if (Node.isDeleteExpression(aParent) || Node.isPostfixUnaryExpression(aParent) ||
-        (Node.isPrefixUnaryExpression(aParent) && [SyntaxKind.PlusPlusToken, SyntaxKind.MinusMinusToken].includes(aParent.getOperatorToken()))) {
+      if (ts.isDeleteExpression(aParent) || ts.isPostfixUnaryExpression(aParent) ||
+        (ts.isPrefixUnaryExpression(aParent) && [SyntaxKind.PlusPlusToken, SyntaxKind.MinusMinusToken].includes(aParent.operator))) {
         written.add(name);
         return;
       }
     }
-    sites.push(accessSite(tsm, sf, file, access, name));
+    sites.push(accessSite(ts, sf, file, access, name));
   });
   return { file, sites, written, envModule, useClient };
 }
 
-function accessSite(tsm: TsMorph, sf: SourceFile, file: string, access: TsNode, name: string): EnvSite {
-  const { Node, SyntaxKind } = tsm;
+function accessSite(ts: Ts, sf: TsSourceFile, file: string, access: TsNode, name: string): EnvSite {
+  const { SyntaxKind } = ts;
   let e: TsNode = access;
   let needsValue = false;
   let kind: ValueKind = 'string';
   let def: Literal | undefined;
   let defaultExpr = false;
   let negate: boolean | undefined;
-  let { node, parent } = up(tsm, e);
+  let { node, parent } = up(ts, e);
   // `process.env.X!`, `process.env.X as string`
-  if (parent && (Node.isNonNullExpression(parent) || Node.isAsExpression(parent) || Node.isTypeAssertion(parent))) {
+  if (parent && (ts.isNonNullExpression(parent) || ts.isAsExpression(parent) || ts.isTypeAssertionExpression(parent))) {
     needsValue = true;
     e = parent;
-    ({ node, parent } = up(tsm, e));
+    ({ node, parent } = up(ts, e));
   }
   const fallback = (p: TsNode | undefined, n: TsNode): TsNode | undefined => {
-    if (!p || !Node.isBinaryExpression(p) || p.getLeft() !== n) return undefined;
-    const op = p.getOperatorToken().getKind();
-    return op === SyntaxKind.QuestionQuestionToken || op === SyntaxKind.BarBarToken ? p.getRight() : undefined;
+    if (!p || !ts.isBinaryExpression(p) || p.left !== n) return undefined;
+    const op = p.operatorToken.kind;
+    return op === SyntaxKind.QuestionQuestionToken || op === SyntaxKind.BarBarToken ? p.right : undefined;
   };
   // `process.env.X ?? "d"` / `|| "d"`
   const right = fallback(parent, node);
   if (right && parent) {
-    const lit = literalOf(tsm, right);
+    const lit = literalOf(ts, right);
     if (lit !== undefined) def = lit;
     else defaultExpr = true;
     e = parent;
-    ({ node, parent } = up(tsm, e));
+    ({ node, parent } = up(ts, e));
   }
   // Number(…), parseInt(…, 10), parseFloat(…), +…
   let converted = false;
-  if (!defaultExpr && parent && Node.isCallExpression(parent) && parent.getArguments()[0] === node) {
-    const callee = parent.getExpression().getText().replace(/^Number\./, '');
-    const args = parent.getArguments();
-    const radix = args[1] ? literalOf(tsm, args[1]) : 10;
+  if (!defaultExpr && parent && ts.isCallExpression(parent) && argumentsOf(parent)[0] === node) {
+    const callee = nodeText(ts, sf, parent.expression).replace(/^Number\./, '');
+    const args = argumentsOf(parent);
+    const radix = args[1] ? literalOf(ts, args[1]) : 10;
     if ((callee === 'Number' || callee === 'parseFloat') && args.length === 1) {
       kind = 'number';
       converted = true;
@@ -492,7 +503,7 @@ function accessSite(tsm: TsMorph, sf: SourceFile, file: string, access: TsNode, 
       kind = 'integer';
       converted = true;
     }
-  } else if (!defaultExpr && parent && Node.isPrefixUnaryExpression(parent) && parent.getOperatorToken() === SyntaxKind.PlusToken) {
+  } else if (!defaultExpr && parent && ts.isPrefixUnaryExpression(parent) && parent.operator === SyntaxKind.PlusToken) {
     kind = 'number';
     converted = true;
   }
@@ -510,26 +521,26 @@ function accessSite(tsm: TsMorph, sf: SourceFile, file: string, access: TsNode, 
   }
   if (converted && parent) {
     e = parent;
-    ({ node, parent } = up(tsm, e));
+    ({ node, parent } = up(ts, e));
     // Number(process.env.X) || 3000
     const r = fallback(parent, node);
     if (r && parent && def === undefined) {
-      const lit = literalOf(tsm, r);
+      const lit = literalOf(ts, r);
       if (typeof lit === 'number') {
         def = lit;
         e = parent;
-        ({ node, parent } = up(tsm, e));
+        ({ node, parent } = up(ts, e));
       }
     }
     if (def === undefined) needsValue = true;
   }
   // process.env.X === "true"
-  if (!converted && def === undefined && !defaultExpr && !needsValue && parent && Node.isBinaryExpression(parent)) {
-    const op = parent.getOperatorToken().getKind();
+  if (!converted && def === undefined && !defaultExpr && !needsValue && parent && ts.isBinaryExpression(parent)) {
+    const op = parent.operatorToken.kind;
     const eq = op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken;
     const ne = op === SyntaxKind.ExclamationEqualsEqualsToken || op === SyntaxKind.ExclamationEqualsToken;
-    const other = parent.getLeft() === node ? parent.getRight() : parent.getLeft();
-    const lit = literalOf(tsm, other);
+    const other = parent.left === node ? parent.right : parent.left;
+    const lit = literalOf(ts, other);
     if ((eq || ne) && typeof lit === 'string') {
       const truthy = TRUTHY.includes(lit);
       const falsy = FALSY.includes(lit);
@@ -539,68 +550,68 @@ function accessSite(tsm: TsMorph, sf: SourceFile, file: string, access: TsNode, 
         def = falsy;
         negate = (eq && falsy) || (ne && truthy);
         e = parent;
-        ({ node, parent } = up(tsm, e));
+        ({ node, parent } = up(ts, e));
       }
     }
   }
   if (kind === 'string' && !needsValue && def === undefined && !defaultExpr) {
-    const { node: an, parent: ap } = up(tsm, access);
-    needsValue = !toleratesUnset(tsm, an, ap) && !guarded(tsm, access, name);
+    const { node: an, parent: ap } = up(ts, access);
+    needsValue = !toleratesUnset(ts, an, ap) && !guarded(ts, sf, access, name);
   }
-  const outer = up(tsm, e).node;
+  const outer = up(ts, e).node;
+  const eParent: TsNode | undefined = e.parent;
   return {
     file,
     name,
-    start: e.getStart(),
-    end: e.getEnd(),
-    outerStart: outer.getStart(),
-    outerEnd: outer.getEnd(),
-    accessStart: access.getStart(),
-    accessEnd: access.getEnd(),
+    start: e.getStart(sf),
+    end: e.end,
+    outerStart: outer.getStart(sf),
+    outerEnd: outer.end,
+    accessStart: access.getStart(sf),
+    accessEnd: access.end,
     kind,
     default: def,
     defaultExpr: defaultExpr || undefined,
     negate,
     needsValue,
-    tightContext: !tsm.Node.isParenthesizedExpression(e.getParent()) && !looseContext(tsm, node, parent),
-    text: e.getText(),
-    anchor: `process.env.${name} in ${enclosingName(tsm, access)}`,
+    tightContext: !(eParent !== undefined && ts.isParenthesizedExpression(eParent)) && !looseContext(ts, node, parent),
+    text: nodeText(ts, sf, e),
+    anchor: `process.env.${name} in ${enclosingName(ts, sf, access)}`,
   };
 }
 
 function destructureSite(
-  tsm: TsMorph,
-  sf: SourceFile,
+  ts: Ts,
+  sf: TsSourceFile,
   file: string,
-  decl: import('ts-morph').VariableDeclaration,
-  pattern: import('ts-morph').ObjectBindingPattern,
+  decl: TsT.VariableDeclaration,
+  pattern: TsT.ObjectBindingPattern,
   env: TsNode,
 ): EnvSite {
-  const { Node } = tsm;
-  const info: DestructureInfo = { initStart: env.getStart(), initEnd: env.getEnd(), elements: [] };
-  for (const el of pattern.getElements()) {
-    if (el.getDotDotDotToken()) {
+  const info: DestructureInfo = { initStart: env.getStart(sf), initEnd: env.end, elements: [] };
+  for (const el of pattern.elements) {
+    if (el.dotDotDotToken) {
       info.problem = 'it collects the rest of the environment (`...rest`)';
       continue;
     }
-    const prop = el.getPropertyNameNode();
+    const prop = el.propertyName;
     let name: string | undefined;
-    if (!prop) name = el.getName();
-    else if (Node.isIdentifier(prop)) name = prop.getText();
-    else if (Node.isStringLiteral(prop)) name = prop.getLiteralText();
+    if (!prop) name = nodeText(ts, sf, el.name);
+    else if (ts.isIdentifier(prop)) name = nodeText(ts, sf, prop);
+    else if (ts.isStringLiteral(prop)) name = prop.text;
     if (name === undefined || !NAME.test(name)) {
       info.problem = 'it uses a computed or non-identifier key';
       continue;
     }
-    const init = el.getInitializer();
+    const init = el.initializer;
     const entry: DestructureInfo['elements'][number] = { name };
     if (init) {
-      const lit = literalOf(tsm, init);
+      const lit = literalOf(ts, init);
       if (lit !== undefined) entry.default = lit;
       else entry.defaultExpr = true;
       // From the end of the binding name: ` = "x"`.
-      entry.initStart = (el.getNameNode()).getEnd();
-      entry.initEnd = init.getEnd();
+      entry.initStart = el.name.end;
+      entry.initEnd = init.end;
     }
     info.elements.push(entry);
   }
@@ -608,17 +619,17 @@ function destructureSite(
   return {
     file,
     name: names[0] ?? '',
-    start: decl.getStart(),
-    end: decl.getEnd(),
-    outerStart: decl.getStart(),
-    outerEnd: decl.getEnd(),
-    accessStart: env.getStart(),
-    accessEnd: env.getEnd(),
+    start: decl.getStart(sf),
+    end: decl.end,
+    outerStart: decl.getStart(sf),
+    outerEnd: decl.end,
+    accessStart: env.getStart(sf),
+    accessEnd: env.end,
     kind: 'string',
     needsValue: true,
     tightContext: false,
-    text: decl.getText(),
-    anchor: `{ ${names.join(', ')} } = process.env in ${enclosingName(tsm, decl)}`,
+    text: nodeText(ts, sf, decl),
+    anchor: `{ ${names.join(', ')} } = process.env in ${enclosingName(ts, sf, decl)}`,
     destructure: info,
   };
 }
@@ -662,20 +673,20 @@ function resolveImport(ws: Workspace, project: NodeProject, from: string, spec: 
   return undefined;
 }
 
-function importSpecifiers(tsm: TsMorph, sf: SourceFile): string[] {
-  const { Node } = tsm;
+function importSpecifiers(ts: Ts, sf: TsSourceFile): string[] {
   const out: string[] = [];
-  for (const d of sf.getImportDeclarations()) out.push(d.getModuleSpecifierValue());
-  for (const d of sf.getExportDeclarations()) {
-    const v = d.getModuleSpecifierValue();
+  for (const d of sf.statements) if (ts.isImportDeclaration(d)) out.push(moduleSpecifierValue(ts, d)!);
+  for (const d of sf.statements) {
+    if (!ts.isExportDeclaration(d)) continue;
+    const v = moduleSpecifierValue(ts, d);
     if (v) out.push(v);
   }
-  sf.forEachDescendant((n) => {
-    if (Node.isCallExpression(n)) {
-      const callee = n.getExpression();
-      const arg = n.getArguments()[0];
-      const isImport = callee.getKind() === tsm.SyntaxKind.ImportKeyword || (Node.isIdentifier(callee) && callee.getText() === 'require');
-      if (isImport && arg && (Node.isStringLiteral(arg) || Node.isNoSubstitutionTemplateLiteral(arg))) out.push(arg.getLiteralText());
+  forEachDescendant(ts, sf, (n) => {
+    if (ts.isCallExpression(n)) {
+      const callee = n.expression;
+      const arg = n.arguments[0];
+      const isImport = callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && nodeText(ts, sf, callee) === 'require');
+      if (isImport && arg && (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg))) out.push(arg.text);
     }
   });
   return out;
@@ -688,7 +699,7 @@ function importSpecifiers(tsm: TsMorph, sf: SourceFile): string[] {
  * time; a server-side settings module must never be bundled for the browser).
  */
 export async function clientReachable(ws: Workspace, project: NodeProject): Promise<Set<string>> {
-  const tsm = await tsMorph();
+  const ts = await tsApi();
   const reached = new Set<string>();
   const queue: string[] = [];
   for (const f of project.files) {
@@ -701,9 +712,9 @@ export async function clientReachable(ws: Workspace, project: NodeProject): Prom
     const f = queue.pop()!;
     if (reached.has(f)) continue;
     reached.add(f);
-    const sf = await typescript(ws, f);
+    const sf = await tsSource(ws, f);
     if (!sf) continue;
-    for (const spec of importSpecifiers(tsm, sf)) {
+    for (const spec of importSpecifiers(ts, sf)) {
       const target = resolveImport(ws, project, f, spec);
       if (target && !reached.has(target)) queue.push(target);
     }
@@ -723,7 +734,7 @@ export interface ImportStyle {
 
 /** How the project writes relative imports, read from its existing code (then from its config). */
 export async function importStyle(ws: Workspace, project: NodeProject): Promise<ImportStyle> {
-  const tsm = await tsMorph();
+  const tsc = await tsApi();
   let js = 0;
   let ts = 0;
   let bare = 0;
@@ -734,31 +745,34 @@ export async function importStyle(ws: Workspace, project: NodeProject): Promise<
   for (const f of project.files.slice(0, 200)) {
     const text = ws.text(f);
     if (text === undefined || !/\bimport\b|\brequire\(/.test(text)) continue;
-    const sf = await typescript(ws, f);
+    const sf = await tsSource(ws, f);
     if (!sf) continue;
-    for (const d of sf.getImportDeclarations()) {
-      const spec = d.getModuleSpecifier();
-      if (spec.getText().startsWith("'")) single++;
+    const imports = sf.statements.filter(tsc.isImportDeclaration);
+    for (const d of imports) {
+      const spec = d.moduleSpecifier;
+      if (nodeText(tsc, sf, spec).startsWith("'")) single++;
       else double++;
-      if (d.getText().trimEnd().endsWith(';')) semi++;
+      if (nodeText(tsc, sf, d).trimEnd().endsWith(';')) semi++;
       else noSemi++;
-      const v = d.getModuleSpecifierValue();
+      const v = moduleSpecifierValue(tsc, d)!;
       if (!v.startsWith('.')) continue;
       if (/\.(?:js|mjs|cjs|jsx)$/.test(v)) js++;
       else if (/\.(?:ts|tsx|mts|cts)$/.test(v)) ts++;
       else bare++;
     }
-    if (sf.getImportDeclarations().length === 0) {
+    if (imports.length === 0) {
       // CommonJS: require('…') calls give the quotes and semicolons.
-      for (const call of sf.getDescendantsOfKind(tsm.SyntaxKind.CallExpression)) {
-        const arg = call.getArguments()[0];
-        if (call.getExpression().getText() !== 'require' || !arg || !tsm.Node.isStringLiteral(arg)) continue;
-        if (arg.getText().startsWith("'")) single++;
+      forEachDescendant(tsc, sf, (call) => {
+        if (!tsc.isCallExpression(call)) return;
+        const arg = call.arguments[0];
+        if (nodeText(tsc, sf, call.expression) !== 'require' || !arg || !tsc.isStringLiteral(arg)) return;
+        if (nodeText(tsc, sf, arg).startsWith("'")) single++;
         else double++;
-        const stmt = call.getFirstAncestor((a) => tsm.Node.isStatement(a));
-        if (stmt?.getText().trimEnd().endsWith(';')) semi++;
+        let stmt: TsNode | undefined = call.parent;
+        while (stmt && !isStatement(tsc, stmt)) stmt = stmt.parent;
+        if ((stmt ? nodeText(tsc, sf, stmt) : undefined)?.trimEnd().endsWith(';')) semi++;
         else if (stmt) noSemi++;
-      }
+      });
     }
   }
   let suffix: ImportStyle['suffix'];
@@ -772,6 +786,19 @@ export async function importStyle(ws: Workspace, project: NodeProject): Promise<
     else suffix = project.esm && project.framework === 'node' ? '.js' : '';
   }
   return { suffix, quote: double > single ? '"' : "'", semicolon: semi >= noSemi };
+}
+
+/** ts-morph's Node.isStatement: the statement kinds it lists. */
+function isStatement(ts: Ts, n: TsNode): boolean {
+  const k = ts.SyntaxKind;
+  return [
+    k.Block, k.BreakStatement, k.ClassDeclaration, k.ContinueStatement, k.DebuggerStatement, k.DoStatement, k.EmptyStatement,
+    k.EnumDeclaration, k.ExportAssignment, k.ExportDeclaration, k.ExpressionStatement, k.ForInStatement, k.ForOfStatement,
+    k.ForStatement, k.FunctionDeclaration, k.IfStatement, k.ImportDeclaration, k.ImportEqualsDeclaration,
+    k.InterfaceDeclaration, k.LabeledStatement, k.ModuleBlock, k.ModuleDeclaration, k.NotEmittedStatement,
+    k.ReturnStatement, k.SwitchStatement, k.ThrowStatement, k.TryStatement, k.TypeAliasDeclaration, k.VariableStatement,
+    k.WhileStatement, k.WithStatement,
+  ].includes(n.kind);
 }
 
 /** Relative module specifier from one file to a module path (which has its extension). */

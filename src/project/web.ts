@@ -3,12 +3,13 @@
 // followed across modules, Flask-SocketIO/Flask-Sock, python-socketio, Node socket.io, `ws`,
 // express-ws), the prefix its HTTP routes live under (`/api`), upload/body limits it declares,
 // whether it is a browser frontend and which paths that frontend calls on its API.
-// Python is read with tree-sitter (src/parsers/python.ts), JavaScript/TypeScript with ts-morph
+// Python is read with tree-sitter (src/parsers/python.ts), JavaScript/TypeScript with the compiler
 // (src/parsers/typescript.ts): syntax trees, not regular expressions over code.
 import type { Workspace } from '../workspace.js';
 import { python, type PyNode } from '../parsers/python.js';
-import { mayHideText, typescript } from '../parsers/typescript.js';
+import { forEachDescendant, lineAt, mayHideText, moduleSpecifierValue, nodeText, tsApi, tsSource, type TsNode } from '../parsers/typescript.js';
 import { yaml } from '../parsers/yaml.js';
+import type { ts as TsT } from 'ts-morph';
 import { dirname, joinPath } from '../classify.js';
 
 export type EndpointKind = 'fastapi' | 'flask-sock' | 'socketio' | 'ws' | 'express-ws' | 'http';
@@ -524,29 +525,32 @@ export function scriptMayMatter(text: string): boolean {
 }
 
 async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): Promise<void> {
-  const { SyntaxKind, Node } = await import('ts-morph');
-  type TNode = import('ts-morph').Node;
+  // The compiler's syntax trees (no ts-morph wrappers): each helper below reads a node as the
+  // ts-morph call it replaces did (names and callees by their source text, literal values decoded).
+  const ts = await tsApi();
   const limits: UploadLimit[] = [];
-  const num = (n: TNode | undefined): number | undefined => {
+  /** NumericLiteral value as ts-morph's getLiteralValue reads it. */
+  const numeric = (n: TsT.NumericLiteral): number => (n.text.includes('.') ? parseFloat(n.text) : parseInt(n.text, 10));
+  const num = (n: TsNode | undefined): number | undefined => {
     if (!n) return undefined;
-    if (Node.isNumericLiteral(n)) return Number(n.getLiteralValue());
-    if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) return parseSize(n.getLiteralValue());
-    if (Node.isParenthesizedExpression(n)) return num(n.getExpression());
-    if (Node.isBinaryExpression(n)) {
-      const l = num(n.getLeft());
-      const r = num(n.getRight());
-      const op = n.getOperatorToken().getText();
+    if (ts.isNumericLiteral(n)) return numeric(n);
+    if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return parseSize(n.text);
+    if (ts.isParenthesizedExpression(n)) return num(n.expression);
+    if (ts.isBinaryExpression(n)) {
+      const l = num(n.left);
+      const r = num(n.right);
+      const op = n.operatorToken.getText();
       if (l === undefined || r === undefined) return undefined;
       return op === '*' ? l * r : op === '+' ? l + r : op === '-' ? l - r : undefined;
     }
     return undefined;
   };
   /** Literal text of a string or template (placeholders as \0), or undefined. */
-  const literalText = (n: TNode): string | undefined => {
-    if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) return n.getLiteralValue();
-    if (Node.isTemplateExpression(n)) {
-      let s = n.getHead().getLiteralText();
-      for (const sp of n.getTemplateSpans()) s += '\0' + sp.getLiteral().getLiteralText();
+  const literalText = (n: TsNode): string | undefined => {
+    if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return n.text;
+    if (ts.isTemplateExpression(n)) {
+      let s = n.head.text;
+      for (const sp of n.templateSpans) s += '\0' + sp.literal.text;
       return s;
     }
     return undefined;
@@ -565,79 +569,93 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
   for (const file of files) {
     const text = ws.text(file);
     if (text === undefined || !scriptMayMatter(text)) continue;
-    const sf = await typescript(ws, file);
+    const sf = await tsSource(ws, file);
     if (!sf) continue;
+    const src = (n: TsNode): string => nodeText(ts, sf, n);
+    /** A node and every node under it, JSDoc included, in source order (ts-morph's getDescendants). */
+    const selfAndDescendants = (n: TsNode): TsNode[] => {
+      const out: TsNode[] = [];
+      const visit = (x: TsNode): void => {
+        out.push(x);
+        for (const d of (x as { jsDoc?: TsNode[] }).jsDoc ?? []) visit(d);
+        ts.forEachChild(x, visit);
+      };
+      visit(n);
+      return out;
+    };
+    /** ts-morph's ObjectLiteralExpression.getProperty(name): the first named member with that name (its source text). */
+    const property = (obj: TsT.ObjectLiteralExpression, key: string): TsNode | undefined =>
+      obj.properties.find((p) => !ts.isSpreadAssignment(p) && p.name !== undefined && src(p.name) === key);
     const fromModule = new Map<string, string>(); // local name → module
-    for (const im of sf.getImportDeclarations()) {
-      const mod = im.getModuleSpecifierValue();
-      const def = im.getDefaultImport();
-      if (def) fromModule.set(def.getText(), mod);
-      const ns = im.getNamespaceImport();
-      if (ns) fromModule.set(ns.getText(), mod);
-      for (const n of im.getNamedImports()) fromModule.set((n.getAliasNode() ?? n.getNameNode()).getText(), mod);
+    for (const im of sf.statements) {
+      if (!ts.isImportDeclaration(im)) continue;
+      const mod = moduleSpecifierValue(ts, im)!;
+      const clause = im.importClause;
+      if (clause?.name) fromModule.set(src(clause.name), mod);
+      const nb = clause?.namedBindings;
+      if (nb && ts.isNamespaceImport(nb)) fromModule.set(src(nb.name), mod);
+      if (nb && ts.isNamedImports(nb)) for (const n of nb.elements) fromModule.set(src(n.name), mod);
     }
-    for (const v of sf.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
-      const init = v.getInitializer();
-      if (init && Node.isCallExpression(init) && init.getExpression().getText() === 'require') {
-        const a = init.getArguments()[0];
-        if (a && Node.isStringLiteral(a)) {
-          const nameNode = v.getNameNode();
-          if (Node.isIdentifier(nameNode)) fromModule.set(nameNode.getText(), a.getLiteralValue());
-          else if (Node.isObjectBindingPattern(nameNode)) for (const el of nameNode.getElements()) fromModule.set(el.getName(), a.getLiteralValue());
+    forEachDescendant(ts, sf, (v) => {
+      if (!ts.isVariableDeclaration(v)) return;
+      const init = v.initializer;
+      if (init && ts.isCallExpression(init) && src(init.expression) === 'require') {
+        const a = init.arguments[0];
+        if (a && ts.isStringLiteral(a)) {
+          const nameNode = v.name;
+          if (ts.isIdentifier(nameNode)) fromModule.set(src(nameNode), a.text);
+          else if (ts.isObjectBindingPattern(nameNode)) for (const el of nameNode.elements) fromModule.set(src(el.name), a.text);
         }
       }
-    }
-    const moduleOf = (expr: TNode): string | undefined => {
-      const t = expr.getText();
+    });
+    const moduleOf = (expr: TsNode): string | undefined => {
+      const t = src(expr);
       const head = t.split('.')[0]!;
       return fromModule.get(head);
     };
     const isVite = /(?:^|\/)vite\.config\.[cm]?[jt]s$/.test(file);
     const isNextConfig = /(?:^|\/)next\.config\.[cm]?[jt]s$/.test(file);
-    sf.forEachDescendant((n) => {
-      const line = n.getStartLineNumber();
-      if (Node.isNewExpression(n) || Node.isCallExpression(n)) {
-        const callee = n.getExpression();
-        const args = n.getArguments?.() ?? [];
+    forEachDescendant(ts, sf, (n) => {
+      const lineOf = (): number => lineAt(sf, n.getStart(sf));
+      if (ts.isNewExpression(n) || ts.isCallExpression(n)) {
+        const callee = n.expression;
+        const args: readonly TsNode[] = n.arguments ?? [];
         const mod = moduleOf(callee);
-        const calleeText = callee.getText();
-        const opts = args.find((a) => Node.isObjectLiteralExpression(a));
+        const calleeText = src(callee);
+        const opts = args.find((a) => ts.isObjectLiteralExpression(a));
         const optString = (key: string): string | undefined => {
-          if (!opts || !Node.isObjectLiteralExpression(opts)) return undefined;
-          const p = opts.getProperty(key);
-          if (p && Node.isPropertyAssignment(p)) {
-            const init = p.getInitializer();
-            if (init) return literalText(init);
-          }
+          if (!opts || !ts.isObjectLiteralExpression(opts)) return undefined;
+          const p = property(opts, key);
+          if (p && ts.isPropertyAssignment(p)) return literalText(p.initializer);
           return undefined;
         };
-        if (Node.isNewExpression(n) && mod === 'socket.io') {
-          res.wsEndpoints.push({ path: joinUrl(optString('path') ?? '/socket.io'), prefix: true, kind: 'socketio', file, line });
-        } else if (Node.isNewExpression(n) && mod === 'ws' && /Server$/.test(calleeText)) {
+        if (ts.isNewExpression(n) && mod === 'socket.io') {
+          res.wsEndpoints.push({ path: joinUrl(optString('path') ?? '/socket.io'), prefix: true, kind: 'socketio', file, line: lineOf() });
+        } else if (ts.isNewExpression(n) && mod === 'ws' && /Server$/.test(calleeText)) {
           const p = optString('path');
-          res.wsEndpoints.push({ path: p ? joinUrl(p) : '/', prefix: !p, kind: 'ws', file, line });
-        } else if (Node.isCallExpression(n) && mod === 'socket.io' && fromModule.get(calleeText) === 'socket.io') {
-          res.wsEndpoints.push({ path: joinUrl(optString('path') ?? '/socket.io'), prefix: true, kind: 'socketio', file, line });
-        } else if (Node.isCallExpression(n) && Node.isPropertyAccessExpression(callee)) {
-          const method = callee.getName();
+          res.wsEndpoints.push({ path: p ? joinUrl(p) : '/', prefix: !p, kind: 'ws', file, line: lineOf() });
+        } else if (ts.isCallExpression(n) && mod === 'socket.io' && fromModule.get(calleeText) === 'socket.io') {
+          res.wsEndpoints.push({ path: joinUrl(optString('path') ?? '/socket.io'), prefix: true, kind: 'socketio', file, line: lineOf() });
+        } else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(callee)) {
+          const method = src(callee.name);
           const first = args[0] ? literalText(args[0]) : undefined;
           if (method === 'ws' && first?.startsWith('/') && args.length >= 2) {
-            res.wsEndpoints.push({ path: joinUrl(first), prefix: false, kind: 'express-ws', file, line });
+            res.wsEndpoints.push({ path: joinUrl(first), prefix: false, kind: 'express-ws', file, line: lineOf() });
           } else if (method === 'use' && first?.startsWith('/') && args.length >= 2 && !res.frontend) {
-            res.httpRoutes.push({ path: joinUrl(first), prefix: true, kind: 'http', file, line });
+            res.httpRoutes.push({ path: joinUrl(first), prefix: true, kind: 'http', file, line: lineOf() });
           } else if (['get', 'post', 'put', 'patch', 'delete', 'all'].includes(method) && first?.startsWith('/') && args.length >= 2 && !res.frontend) {
-            res.httpRoutes.push({ path: joinUrl(first), prefix: false, kind: 'http', file, line });
+            res.httpRoutes.push({ path: joinUrl(first), prefix: false, kind: 'http', file, line: lineOf() });
           }
           // Body limits: express.json({ limit: '10mb' }), bodyParser.raw({ limit }), multer({ limits: { fileSize } }).
           if (['json', 'urlencoded', 'raw', 'text'].includes(method)) {
             const lim = optString('limit');
             const b = lim !== undefined ? parseSize(lim) : undefined;
-            if (b) limits.push({ bytes: b, name: `${calleeText} limit`, file, line });
+            if (b) limits.push({ bytes: b, name: `${calleeText} limit`, file, line: lineOf() });
           }
         }
-        if (Node.isNewExpression(n) && /(?:^|\.)WebSocket$/.test(calleeText) && mod !== 'ws' && args[0]) {
+        if (ts.isNewExpression(n) && /(?:^|\.)WebSocket$/.test(calleeText) && mod !== 'ws' && args[0]) {
           // A browser WebSocket: the frontend connects to this path.
-          const lits = [args[0], ...args[0].getDescendants()].map(literalText).filter((x): x is string => x !== undefined);
+          const lits = selfAndDescendants(args[0]).map(literalText).filter((x): x is string => x !== undefined);
           for (const l of lits) {
             const p = pathOf(l);
             if (p) {
@@ -646,18 +664,18 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
             }
           }
         }
-        if (Node.isCallExpression(n) && args[0] && (/(?:^|\.)fetch$/.test(calleeText) || /^(?:axios|api|http|client|instance|request)(?:\.(?:get|post|put|patch|delete|request))?$/.test(calleeText))) {
+        if (ts.isCallExpression(n) && args[0] && (/(?:^|\.)fetch$/.test(calleeText) || /^(?:axios|api|http|client|instance|request)(?:\.(?:get|post|put|patch|delete|request))?$/.test(calleeText))) {
           const l = literalText(args[0]);
           const p = l !== undefined ? pathOf(l) : undefined;
           if (p) res.calls.push({ path: p, ws: false, file });
         }
       }
-      if (Node.isPropertyAssignment(n)) {
-        const key = n.getName().replace(/^['"]|['"]$/g, '');
-        const init = n.getInitializer();
+      if (ts.isPropertyAssignment(n)) {
+        const key = src(n.name).replace(/^['"]|['"]$/g, '');
+        const init = n.initializer;
         if (!init) return;
         if (/^(?:baseURL|baseUrl|apiBase|apiUrl|prefixUrl)$/.test(key)) {
-          for (const x of [init, ...init.getDescendants()]) {
+          for (const x of selfAndDescendants(init)) {
             const l = literalText(x);
             const p = l !== undefined ? pathOf(l) : undefined;
             if (p) {
@@ -668,18 +686,18 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
         }
         if (key === 'fileSize' || key === 'bodyLimit' || key === 'sizeLimit' || key === 'bodySizeLimit') {
           const b = num(init);
-          if (b) limits.push({ bytes: b, name: key, file, line });
+          if (b) limits.push({ bytes: b, name: key, file, line: lineOf() });
         }
-        if (isVite && key === 'proxy' && Node.isObjectLiteralExpression(init)) {
-          for (const p of init.getProperties()) {
-            if (!Node.isPropertyAssignment(p)) continue;
-            const k = p.getName().replace(/^['"]|['"]$/g, '');
+        if (isVite && key === 'proxy' && ts.isObjectLiteralExpression(init)) {
+          for (const p of init.properties) {
+            if (!ts.isPropertyAssignment(p)) continue;
+            const k = src(p.name).replace(/^['"]|['"]$/g, '');
             if (!k.startsWith('/')) continue;
-            const v = p.getInitializer();
+            const v = p.initializer;
             let isWs = false;
-            if (v && Node.isObjectLiteralExpression(v)) {
-              const wsProp = v.getProperty('ws');
-              isWs = !!wsProp && Node.isPropertyAssignment(wsProp) && wsProp.getInitializer()?.getText() === 'true';
+            if (v && ts.isObjectLiteralExpression(v)) {
+              const wsProp = property(v, 'ws');
+              isWs = !!wsProp && ts.isPropertyAssignment(wsProp) && src(wsProp.initializer) === 'true';
             }
             res.calls.push({ path: k, ws: isWs, file });
           }
@@ -689,11 +707,11 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
           if (l && l.startsWith('/') && l !== '/' && !l.includes('\0')) res.basePath = l.replace(/\/+$/, '');
         }
       }
-      if (Node.isVariableDeclaration(n) && /^(?:API_?(?:BASE|URL|ROOT)\w*|apiBase\w*|baseUrl|BASE_URL|apiUrl|WS_?(?:BASE|URL)\w*|wsUrl|wsBase\w*)$/i.test(n.getName())) {
-        const init = n.getInitializer();
+      if (ts.isVariableDeclaration(n) && /^(?:API_?(?:BASE|URL|ROOT)\w*|apiBase\w*|baseUrl|BASE_URL|apiUrl|WS_?(?:BASE|URL)\w*|wsUrl|wsBase\w*)$/i.test(src(n.name))) {
+        const init = n.initializer;
         if (!init) return;
-        const isWs = /ws/i.test(n.getName());
-        for (const x of [init, ...init.getDescendants()]) {
+        const isWs = /ws/i.test(src(n.name));
+        for (const x of selfAndDescendants(init)) {
           const l = literalText(x);
           const p = l !== undefined ? pathOf(l) : undefined;
           if (p) {
