@@ -25,6 +25,7 @@ import {
   BuildContext,
   buildContextOf,
   depInstall,
+  installsOf,
   isRootUser,
   packageCommand,
   projectUserName,
@@ -708,5 +709,37 @@ describe('per-Dockerfile plans kept across compose edits', () => {
     const withReq = await outcome(ws);
     expect(withReq).not.toEqual(atRoot);
     expect(withReq).toEqual(await outcome(Workspace.fromFiles({ ...files, 'compose.yaml': ws.text('compose.yaml')!, 'requirements.txt': 'flask\n' })));
+  });
+});
+
+describe('shared per-text and per-instruction answers', () => {
+  it('contexts with the same .dockerignore text share its matcher and still answer for their own files', () => {
+    const ws = Workspace.fromFiles({
+      'a/Dockerfile': 'FROM scratch\n', 'a/.dockerignore': '*.log\n!keep.log\n', 'a/x.log': '', 'a/keep.log': '', 'a/app.py': '',
+      'b/Dockerfile': 'FROM scratch\n', 'b/.dockerignore': '*.log\n!keep.log\n', 'b/y.log': '', 'b/keep.log': '',
+      'c/Dockerfile': 'FROM scratch\n', 'c/.dockerignore': 'app.py\n', 'c/app.py': '', 'c/x.log': '',
+    });
+    const a = new BuildContext(ws, 'a', 'a/Dockerfile');
+    const b = new BuildContext(ws, 'b', 'b/Dockerfile');
+    const c = new BuildContext(ws, 'c', 'c/Dockerfile');
+    expect(['x.log', 'keep.log', 'app.py'].map((f) => a.has(f))).toEqual([false, true, true]);
+    expect(['y.log', 'keep.log', 'x.log'].map((f) => b.has(f))).toEqual([false, true, false]);
+    expect(['app.py', 'x.log'].map((f) => c.has(f))).toEqual([false, true]);
+    expect(a.filesUnder('')).toEqual(['.dockerignore', 'Dockerfile', 'app.py', 'keep.log']);
+  });
+
+  it('scans a RUN once per instruction of a model; another model of the same text is scanned for itself', () => {
+    const text = 'FROM python:3.12\nRUN pip install -r requirements.txt && pip install gunicorn\n';
+    const m = parseDockerfile(text, 'shared/a/Dockerfile');
+    const run = m.instructions[1]!;
+    expect(runScript(m, run)).toBe(runScript(m, run));
+    const other = parseDockerfile(text, 'shared/b/Dockerfile');
+    expect(other).not.toBe(m);
+    expect(runScript(other, other.instructions[1]!)).not.toBe(runScript(m, run));
+    expect(runScript(other, other.instructions[1]!)!.commands.map((c) => c.words.map((w) => w.value))).toEqual(runScript(m, run)!.commands.map((c) => c.words.map((w) => w.value)));
+    // Callers get their own list of installs.
+    const first = installsOf(m, run);
+    first.pop();
+    expect(installsOf(m, run).map((i) => i.manifests)).toEqual([['requirements.txt']]);
   });
 });

@@ -215,8 +215,19 @@ export function argsStart(ins: DInstruction): number {
  * The shell script of a RUN instruction, or undefined for the exec (JSON) form. `RUN <<EOF` runs
  * the heredoc body as a script; for other heredocs only the command line itself is scanned.
  */
+/** runScript's answers per instruction of a model (every Dockerfile rule reads the RUNs, some several times). */
+const scripts = new WeakMap<DInstruction, { m: DockerfileModel; s: RunScript | undefined }>();
+
 export function runScript(m: DockerfileModel, ins: DInstruction): RunScript | undefined {
   if (ins.keyword !== 'RUN' || ins.json) return undefined;
+  const hit = scripts.get(ins);
+  if (hit && hit.m === m) return hit.s;
+  const s = scanRun(m, ins);
+  scripts.set(ins, { m, s });
+  return s;
+}
+
+function scanRun(m: DockerfileModel, ins: DInstruction): RunScript | undefined {
   const text = m.text;
   const first = scanShell(text, argsStart(ins), ins.end, { escape: m.escape });
   const flags: ShToken[] = [];

@@ -8,7 +8,7 @@ import type { Workspace } from '../workspace.js';
 import { basename, dirname, joinPath } from '../classify.js';
 import { yaml } from '../parsers/yaml.js';
 import { imageFamily, parentStage, type DInstruction, type DockerfileModel, type DStage, type ImageFamily } from '../parsers/dockerfile.js';
-import { commandIndex, copyArgs, runScript, type ShCommand, type ShToken } from '../edit/dockerfile.js';
+import { commandIndex, copyArgs, runScript, type RunScript, type ShCommand, type ShToken } from '../edit/dockerfile.js';
 
 // ---------------------------------------------------------------------------------------------
 // Build context
@@ -24,18 +24,17 @@ export function composeBuildsOf(ws: Workspace, dockerfile: string): ComposeBuild
   return [...(composeBuildIndex(ws).get(dockerfile) ?? [])];
 }
 
-const buildIndexes = new WeakMap<Workspace, { models: unknown[]; index: Map<string, ComposeBuild[]> }>();
-
 /**
  * Every compose build by the Dockerfile it uses, computed once per state of the compose files
  * (rules ask for each Dockerfile's builds many times; scanning every compose file each time was
- * quadratic in monorepos).
+ * quadratic in monorepos, and so was checking each time that none of them changed).
  */
 function composeBuildIndex(ws: Workspace): Map<string, ComposeBuild[]> {
+  return ws.memoSync('docker/compose-builds', () => buildIndex(ws));
+}
+
+function buildIndex(ws: Workspace): Map<string, ComposeBuild[]> {
   const files = ws.files('compose');
-  const models = files.map((f) => yaml(ws, f));
-  const hit = buildIndexes.get(ws);
-  if (hit && hit.models.length === models.length && hit.models.every((m, i) => m === models[i])) return hit.index;
   const index = new Map<string, ComposeBuild[]>();
   const add = (path: string, b: ComposeBuild) => {
     const list = index.get(path);
@@ -62,7 +61,6 @@ function composeBuildIndex(ws: Workspace): Map<string, ComposeBuild[]> {
       add(path, { file: f, service: name, context });
     }
   }
-  buildIndexes.set(ws, { models, index });
   return index;
 }
 
@@ -83,6 +81,22 @@ export function perDockerfile<T>(ws: Workspace, key: string, dockerfile: string,
   return ws.memoSync(`${key}\0${dockerfile}\0${dir}`, () => compute(new BuildContext(ws, dir, dockerfile)));
 }
 
+/**
+ * The matcher of a .dockerignore text, shared by every context (and rule) with the same text: what
+ * it ignores depends on the text alone (paths are relative to the context), and the matcher caches
+ * its answers. Monorepo services often have identical .dockerignore files.
+ */
+const matchers = new Map<string, Ignore>();
+
+function dockerignoreMatcher(text: string): Ignore {
+  let ig = matchers.get(text);
+  if (!ig) {
+    if (matchers.size >= 256) matchers.delete(matchers.keys().next().value!);
+    matchers.set(text, (ig = ignore().add(text)));
+  }
+  return ig;
+}
+
 /** The files a build can see: exists in the context and not excluded by .dockerignore. */
 export class BuildContext {
   private ig: Ignore | undefined;
@@ -94,7 +108,7 @@ export class BuildContext {
     // BuildKit reads <Dockerfile>.dockerignore next to the Dockerfile first, then the context's.
     const own = ws.text(`${dockerfile}.dockerignore`);
     const text = own ?? ws.text(joinPath(dir, '.dockerignore'));
-    if (text !== undefined) this.ig = ignore().add(text);
+    if (text !== undefined) this.ig = dockerignoreMatcher(text);
   }
 
   static of(ws: Workspace, dockerfile: string): BuildContext {
@@ -622,13 +636,20 @@ export function isHousekeeping(cmd: ShCommand): boolean {
 export function installsOf(m: DockerfileModel, ins: DInstruction): DepInstall[] {
   const s = runScript(m, ins);
   if (!s) return [];
-  const out: DepInstall[] = [];
-  for (const c of s.commands) {
-    const d = depInstall(c);
-    if (d && !d.packagesOnly) out.push(d);
+  let found = installs.get(s);
+  if (!found) {
+    found = [];
+    for (const c of s.commands) {
+      const d = depInstall(c);
+      if (d && !d.packagesOnly) found.push(d);
+    }
+    installs.set(s, found);
   }
-  return out;
+  return found.slice();
 }
+
+/** installsOf's answers per RUN script (runScript gives one per instruction). */
+const installs = new WeakMap<RunScript, DepInstall[]>();
 
 /** `-r other.txt` / `-c constraints.txt` lines of a requirements file (paths relative to it). */
 export function nestedRequirements(text: string): string[] {
