@@ -65,9 +65,10 @@ function describeError(n: TSNode): string {
 
 /**
  * Statements of a block (or the module) that start a line must start at the block's column.
- * Cheap on purpose (it runs for every parsed file): the blocks and the comments come from two
- * searches in wasm, so the only JS nodes made are the children of the module and of each block,
- * and no child's type is asked (a comment is known by its id).
+ * Cheap on purpose (it runs for every parsed file): the blocks come from one search in wasm, so the
+ * only JS nodes made are the children of the module and of each block, and no child's type is
+ * asked: a child that starts with "#" is a comment (outside a string, "#" starts a comment and
+ * nothing else; a statement never starts with it, and every comment does).
  */
 export function indentationError(root: TSNode, text: string): { message: string; line: number } | undefined {
   const startsLine = (n: TSNode) => {
@@ -78,14 +79,11 @@ export function indentationError(root: TSNode, text: string): { message: string;
     }
     return true;
   };
-  // No '#' in the text: no comment node (a comment starts with '#').
-  const comments = new Set<number>();
-  if (text.includes('#')) for (const c of root.descendantsOfType('comment')) if (c) comments.add(c.id);
   const visit = (n: TSNode, expected: number | undefined, block: boolean): { message: string; line: number } | undefined => {
     let col = expected;
     let statements = 0;
     for (const c of n.namedChildren) {
-      if (!c || comments.has(c.id)) continue;
+      if (!c || text.charCodeAt(c.startIndex) === 35 /* # */) continue;
       statements++;
       if (startsLine(c)) {
         const column = c.startPosition.column;

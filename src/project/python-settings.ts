@@ -33,14 +33,22 @@ export interface ProjectSettings {
 
 /** Python projects (directories) of a workspace that have app code. */
 export function pythonProjects(ws: Workspace): string[] {
-  const dirs = new Set<string>();
-  for (const f of ws.files('python')) if (!isAuxiliaryFile(f)) dirs.add(projectRootOf(ws, f));
-  return [...dirs].sort();
+  const files = ws.files('python');
+  if (!files.length) return [];
+  // From the paths alone (projectRootOf already depends on every path): once per file listing,
+  // not once per rule and fix pass.
+  return ws.pathMemo('python/projects', () => {
+    const dirs = new Set<string>();
+    for (const f of files) if (!isAuxiliaryFile(f)) dirs.add(projectRootOf(ws, f));
+    return [...dirs].sort();
+  }).slice();
 }
 
 /** App files of a project (not those of a nested project). */
 export function projectFiles(ws: Workspace, dir: string): string[] {
-  return ws.filesUnder(dir, 'python').filter((f) => !isAuxiliaryFile(f) && projectRootOf(ws, f) === dir);
+  const under = ws.filesUnder(dir, 'python');
+  if (!under.length) return [];
+  return ws.pathMemo(`python/projectFiles\0${dir}`, () => under.filter((f) => !isAuxiliaryFile(f) && projectRootOf(ws, f) === dir)).slice();
 }
 
 /**
