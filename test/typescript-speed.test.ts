@@ -6,6 +6,7 @@ import { Workspace } from '../src/workspace.js';
 import { analyzeApp, scriptMayMatter } from '../src/project/web.js';
 import { envMayMatter, fileEnvReads } from '../src/project/node.js';
 import { mayHideText } from '../src/parsers/typescript.js';
+import { validateText } from '../src/parsers/validate.js';
 
 /** Analyse one file as the only code of app `a`. */
 async function analyzeOne(code: string, name = 'a/src/x.ts', pkg = '{"dependencies":{"express":"4"}}') {
@@ -97,5 +98,61 @@ describe('env reads prefilter', () => {
     const code = "import { parseEnv } from 'znv';\nexport const s = parseEnv(process[k], {});\n";
     expect(envMayMatter(code)).toBe(true);
     expect(await reads(code)).toEqual({ names: [], written: [], envModule: true });
+  });
+});
+
+describe('TS/JS validator without transpileModule', () => {
+  // What the validator reported when it ran ts.transpileModule on every file (its contract).
+  const viaTranspile = async (text: string, file: string) => {
+    const { ts } = await import('ts-morph');
+    let out: import('ts-morph').ts.TranspileOutput;
+    try {
+      out = ts.transpileModule(text, {
+        fileName: file,
+        reportDiagnostics: true,
+        compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve, noEmit: true },
+      });
+    } catch (e) {
+      return { message: (e as Error).message, line: undefined }; // e.g. no output for a .d.ts
+    }
+    const err = out.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error && d.start !== undefined);
+    return err ? { message: ts.flattenDiagnosticMessageText(err.messageText, '\n'), line: err.file!.getLineAndCharacterOfPosition(err.start!).line + 1 } : undefined;
+  };
+  const viaValidator = async (text: string, file: string) => {
+    try {
+      await validateText('typescript', text, file);
+      return undefined;
+    } catch (e) {
+      return { message: (e as Error).message, line: (e as { line?: number }).line };
+    }
+  };
+  const cases: [string, string][] = [
+    ['src/a.ts', 'const x = 1;\nexport const y = x + 1;\n'],
+    ['src/a.ts', 'const x = ;\n'],
+    ['src/a.ts', 'import { settings } from "./config/settings.js";\nconst port = settings.PORT\n  ?? 3000);\n'],
+    ['src/a.ts', 'function f( {\n  return 1;\n}\n'],
+    ['src/a.ts', 'const s = `unterminated ${x}\n'],
+    ['src/a.ts', 'const a = "x\n'],
+    ['src/a.ts', 'await fetch("/x");\n'],
+    ['src/a.mts', 'await fetch("/x");\nconst = 2;\n'],
+    ['src/a.cts', 'export = 1;\nlet let = 2;\n'],
+    ['src/a.tsx', 'const e = <div>{x}</div>;\nconst f = <span>;\n'],
+    ['src/a.ts', 'const e = <div>{x}</div>;\n'],
+    ['src/a.ts', 'const ℘x = 1; const ゛y = 2;\nlet z = ;\n'],
+    ['src/a.ts', 'enum E { A = 1, }\nclass C { private x!: number; constructor(public y: string) {} }\nlet v = <number>w;\n'],
+    ['src/a.ts', 'with (o) { x; }\n'],
+    ['src/a.ts', '"use strict";\nconst o = { a: 1, a: 2 };\ndelete x;\nlet arguments = 1;\n'],
+    ['src/a.ts', '/** @type {import("x").Y} */\nconst a = 1 +;\n'],
+    ['src/a.js', 'const x: number = 1;\nconst y = ;\n'],
+    ['src/a.js', 'const a = 1;\nexport default a;\n'],
+    ['src/a.jsx', 'const e = <div>{x}</div>;\nconst = 1;\n'],
+    ['src/a.mjs', 'interface I {}\n'],
+    ['src/a.d.ts', 'declare const x: number;\nexport {};\n'],
+  ];
+  it.each(cases)('%s: %j — same first error and line as transpileModule', async (file, text) => {
+    expect(await viaValidator(text, file)).toEqual(await viaTranspile(text, file));
+  });
+  it('a syntax error: message and line', async () => {
+    expect(await viaValidator('const x = ;\n', 'src/a.ts')).toEqual({ message: 'Expression expected.', line: 1 });
   });
 });

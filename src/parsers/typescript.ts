@@ -125,15 +125,72 @@ export async function typescript(ws: Workspace, file: string): Promise<SourceFil
   return project.createSourceFile(path, text, { overwrite: true });
 }
 
-// After a fix, a changed TS/JS file must still parse: syntax errors only (no type checking).
+// After a fix, a changed TS/JS file must still parse: syntax errors only (no type checking), as
+// ts.transpileModule reports them (the validator's contract: same first error, message and line).
+// For a TypeScript file those are the parse diagnostics of the source file transpileModule
+// creates, so the file is parsed exactly as it does (fileName, compiler options after its defaults
+// and overrides, target, module format) and nothing else is built: no program, no emit. A
+// JavaScript file also gets the program's "TypeScript-only syntax in a .js file" diagnostics
+// first, which only a program computes: it still goes through transpileModule. Either way the
+// compiler comes without ts-morph.
+const VALIDATE_OPTIONS = { allowJs: true, jsx: 1 /* JsxEmit.Preserve */, noEmit: true };
+
+interface TranspileParse {
+  parse(text: string, file: string): TsSourceFile;
+}
+let transpileParse: TranspileParse | null | undefined;
+
+/** createSourceFile as transpileModule calls it, or null when this compiler lacks what that needs. */
+function transpileParser(ts: Ts): TranspileParse | null {
+  // Internal functions of the compiler (exported by typescript.js, not typed): replicate its
+  // transpileWorker. Missing ones (another TypeScript version) make the validator use
+  // transpileModule itself.
+  const t = ts as unknown as Record<string, any>;
+  const needed = ['fixupCompilerOptions', 'getDefaultCompilerOptions', 'transpileOptionValueCompilerOptions',
+    'optionsRedundantWithVerbatimModuleSyntax', 'getEmitScriptTarget', 'getImpliedNodeFormatForFile', 'toPath',
+    'getSetExternalModuleIndicator'];
+  if (needed.some((k) => t[k] === undefined)) return null;
+  const options = t.fixupCompilerOptions(VALIDATE_OPTIONS, []) as Record<string, unknown>;
+  const defaults = t.getDefaultCompilerOptions() as Record<string, unknown>;
+  for (const key in defaults) if (Object.hasOwn(defaults, key) && options[key] === undefined) options[key] = defaults[key];
+  for (const option of t.transpileOptionValueCompilerOptions as { name: string; transpileOptionValue: unknown }[]) {
+    if (options.verbatimModuleSyntax && (t.optionsRedundantWithVerbatimModuleSyntax as Set<string>).has(option.name)) continue;
+    options[option.name] = option.transpileOptionValue;
+  }
+  options.suppressOutputPathCheck = true;
+  options.allowNonTsExtensions = true;
+  options.declaration = false;
+  options.declarationMap = false;
+  options.noLib = true;
+  const languageVersion = t.getEmitScriptTarget(options);
+  const setExternalModuleIndicator = t.getSetExternalModuleIndicator(options);
+  return {
+    parse(text, file) {
+      const host = {
+        getCanonicalFileName: (f: string) => f,
+        useCaseSensitiveFileNames: () => false,
+        getCurrentDirectory: () => '',
+        fileExists: (f: string) => f === file,
+        readFile: () => '',
+        directoryExists: () => true,
+        getDirectories: () => [],
+      };
+      const impliedNodeFormat = t.getImpliedNodeFormatForFile(t.toPath(file, '', host.getCanonicalFileName), undefined, host, options);
+      return ts.createSourceFile(file, text, { languageVersion, impliedNodeFormat, setExternalModuleIndicator, jsDocParsingMode: 0 } as never);
+    },
+  };
+}
+
 registerValidator('typescript', async (text, file) => {
-  const { ts } = await import('ts-morph');
-  const out = ts.transpileModule(text, {
-    fileName: file,
-    reportDiagnostics: true,
-    compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve, noEmit: true },
-  });
-  const err = out.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error && d.start !== undefined);
+  const ts = await tsApi();
+  if (transpileParse === undefined) transpileParse = transpileParser(ts);
+  let diagnostics: readonly TsNamespace.Diagnostic[] | undefined;
+  if (transpileParse && /\.(?:ts|tsx|mts|cts)$/.test(file) && !/\.d\.[cm]?ts$/.test(file)) {
+    diagnostics = (transpileParse.parse(text, file) as unknown as { parseDiagnostics: TsNamespace.Diagnostic[] }).parseDiagnostics;
+  } else {
+    diagnostics = ts.transpileModule(text, { fileName: file, reportDiagnostics: true, compilerOptions: { ...VALIDATE_OPTIONS } }).diagnostics;
+  }
+  const err = diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error && d.start !== undefined);
   if (err) {
     const line = err.file ? err.file.getLineAndCharacterOfPosition(err.start!).line + 1 : undefined;
     throw new FileError(file, ts.flattenDiagnosticMessageText(err.messageText, '\n'), line);
