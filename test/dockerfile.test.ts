@@ -743,3 +743,15 @@ describe('shared per-text and per-instruction answers', () => {
     expect(installsOf(m, run).map((i) => i.manifests)).toEqual([['requirements.txt']]);
   });
 });
+
+describe('heredoc check', () => {
+  it('refuses an unterminated heredoc, also one whose << is split by a line continuation', () => {
+    expect(() => parseDockerfile('FROM alpine\nRUN <<EOF\necho hi\n', 'heredoc-check/a')).toThrow('unterminated heredoc <<EOF');
+    expect(() => parseDockerfile('FROM alpine\nRUN cat <<EOF > /x\nhi\n', 'heredoc-check/b')).toThrow('unterminated heredoc <<EOF');
+    // `<\` + newline + `<EOF` is `<<EOF` to Docker: the check looks at any instruction with a `<`, not only `<<`.
+    expect(() => parseDockerfile('FROM alpine\nRUN <\\\n<EOF\necho hi\n', 'heredoc-check/e')).toThrow('unterminated heredoc <<EOF');
+    expect(parseDockerfile('FROM alpine\nRUN <<EOF\necho hi\nEOF\nCMD ["sh"]\n', 'heredoc-check/c').instructions.map((i) => i.keyword)).toEqual(['FROM', 'RUN', 'CMD']);
+    // Instructions with no `<` have no heredoc to check.
+    expect(parseDockerfile('FROM alpine\nRUN echo a \\\n  && echo b\n', 'heredoc-check/d').instructions[1]!.args).toBe('echo a && echo b');
+  });
+});

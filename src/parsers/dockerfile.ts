@@ -106,7 +106,9 @@ function parseDockerfileText(text: string, file: string): DockerfileModel {
         /* shell form that happens to start with [ */
       }
     }
-    checkHeredocs(ins, file, text);
+    // A heredoc starts with an argument `<<NAME`: an instruction without a `<` in its text has none
+    // (asking dockerfile-ast for heredocs scans the instruction's arguments).
+    if (raw.includes('<')) checkHeredocs(ins, file, text);
     instructions.push({ keyword, start, end, line: r.start.line + 1, endLine: r.end.line + 1, raw, args, json, ast: ins });
   }
   const stages: DStage[] = [];
