@@ -5,6 +5,7 @@
 import { parseDocument, isScalar, isSeq, isMap, type Document, type Node } from 'yaml';
 import { yaml } from '../parsers/yaml.js';
 import type { Workspace } from '../workspace.js';
+import type { FileKind } from '../types.js';
 import { basename, dirname, joinPath } from '../classify.js';
 import { isDevComposeFile } from './compose.js';
 import { parseCommandList, plainWords, shellJoin, ShellSyntaxError, type CommandList, type CommandListItem, type SimpleCommand } from './shell.js';
@@ -448,12 +449,17 @@ export interface MigrationRunner {
  */
 const runnerCache = new WeakMap<Workspace, Map<string, { text: string; found: MigrationRunner[] }>>();
 
+/** The kinds of file that can run a migration (the others are never read). */
+const RUNNER_KINDS: FileKind[] = ['compose', 'dockerfile', 'manifest', 'other', 'python'];
+
 export function migrationRunners(ws: Workspace): MigrationRunner[] {
   const out: MigrationRunner[] = [];
   let cache = runnerCache.get(ws);
   if (!cache) runnerCache.set(ws, (cache = new Map()));
-  for (const f of ws.files()) {
-    const kind = ws.kindOf(f);
+  // Listed by kind, in path order as before: no per-file kind lookup among all files of the repository.
+  const files: [string, FileKind][] = RUNNER_KINDS.flatMap((k) => ws.files(k).map((f): [string, FileKind] => [f, k]));
+  files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (const [f, kind] of files) {
     const b = basename(f);
     if (kind === 'compose' && isDevCompose(f)) continue;
     // Other files are read only when they can hold a command: YAML/JSON, shell scripts, Procfiles, TOML.
