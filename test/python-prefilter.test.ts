@@ -4,7 +4,8 @@
 // must still read, a node it must still see, in the order the full walk met it.
 import { describe, expect, it } from 'vitest';
 import { Workspace } from '../src/workspace.js';
-import { parsePython } from '../src/parsers/python.js';
+import { parsePython, python } from '../src/parsers/python.js';
+import { validateText } from '../src/parsers/validate.js';
 import { envReadsIn, importsOf, mayDefineSettings, mayReadEnv, settingsClassesIn } from '../src/project/python.js';
 import { analyzeApp } from '../src/project/web.js';
 
@@ -149,5 +150,32 @@ describe('app analysis: one search instead of a walk', () => {
     expect(a.wsEndpoints.map((r) => `${r.path} ${r.kind}`)).toEqual(['/ws/{room} fastapi']);
     expect(a.uploadLimit).toEqual({ bytes: 20 * 1024 * 1024, name: 'MAX_UPLOAD_SIZE', file: 'api/app/main.py', line: 3 });
     expect(a.apiPrefix).toBeUndefined();
+  });
+});
+
+describe('validated parses taken over by the workspace', () => {
+  it('a tree handed to a workspace is never freed by a later validation of the same file', async () => {
+    const v1 = lines('import os', 'A = os.getenv("A")');
+    const v2 = lines('import os', 'A = os.getenv("A", "x")');
+    await validateText('python', v1, 'svc/handoff.py');
+    const ws = Workspace.fromFiles({ 'svc/handoff.py': v1 });
+    const m = await python(ws, 'svc/handoff.py');
+    // The next text of the same file is validated (the previous one was already taken over).
+    await validateText('python', v2, 'svc/handoff.py');
+    await validateText('python', lines('x = 1'), 'svc/handoff.py');
+    expect(m!.root.type).toBe('module');
+    expect(envReadsIn('svc/handoff.py', m!).map((r) => [r.name, m!.text.slice(r.start, r.end)])).toEqual([['A', 'os.getenv("A")']]);
+    // A workspace whose text differs from the validated one parses its own.
+    const ws2 = Workspace.fromFiles({ 'svc/handoff.py': v2 });
+    const m2 = await python(ws2, 'svc/handoff.py');
+    expect(envReadsIn('svc/handoff.py', m2!).map((r) => r.default?.value)).toEqual(['x']);
+  });
+
+  it('a text that fails validation is reported by the workspace as before', async () => {
+    const bad = lines('def f(:', '    pass');
+    await expect(validateText('python', bad, 'svc/bad.py')).rejects.toThrow('Python syntax error');
+    const ws = Workspace.fromFiles({ 'svc/bad.py': bad });
+    expect(await python(ws, 'svc/bad.py')).toBeUndefined();
+    expect(ws.errors).toEqual([{ file: 'svc/bad.py', line: 1, message: 'Python syntax error: missing ")"' }]);
   });
 });

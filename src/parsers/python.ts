@@ -108,9 +108,36 @@ export function indentationError(root: TSNode, text: string): { message: string;
   return first;
 }
 
+/**
+ * The parse the fix engine's validator just made of a file's new text, kept for the workspace: the
+ * next python(ws, file) of that same text takes it over instead of parsing it again (a fix pass
+ * validates each changed file, and the next pass's detection reads it). At most one per file and
+ * VALIDATED_KEPT in all; a model superseded or evicted here was never handed to anyone, so its
+ * (wasm) tree is freed at once.
+ */
+const validated = new Map<string, PythonModel>();
+const VALIDATED_KEPT = 256;
+const counts = { parses: 0, validated: 0, reused: 0 };
+
+function dropValidated(file: string): void {
+  const m = validated.get(file);
+  if (!m) return;
+  validated.delete(file);
+  m.tree.delete();
+}
+
 export const pythonParser: AsyncParser<PythonModel> = {
   key: 'python',
-  parse: (text, file) => parsePython(text, file),
+  parse: (text, file) => {
+    const v = validated.get(file);
+    if (v && v.text === text) {
+      validated.delete(file);
+      counts.reused++;
+      return Promise.resolve(v);
+    }
+    counts.parses++;
+    return parsePython(text, file);
+  },
 };
 
 export function python(ws: Workspace, file: string): Promise<PythonModel | undefined> {
@@ -118,9 +145,19 @@ export function python(ws: Workspace, file: string): Promise<PythonModel | undef
 }
 
 registerValidator('python', async (text, file) => {
-  // Only whether it parses: free the tree's (wasm) memory at once, or every checked fix keeps one.
-  (await parsePython(text, file)).tree.delete();
+  if (validated.get(file)?.text === text) return;
+  dropValidated(file);
+  counts.validated++;
+  const m = await parsePython(text, file);
+  validated.set(file, m);
+  if (validated.size > VALIDATED_KEPT) dropValidated(validated.keys().next().value!);
 });
+
+if (process.env.SHIPSHAPE_TIMING) {
+  process.on('exit', () => {
+    process.stderr.write(`shipshape timing: python parses: ${counts.parses} for rules, ${counts.validated} validating fixes, ${counts.reused} taken over from validation\n`);
+  });
+}
 
 /** All descendants of a type (depth-first, source order). */
 export function descendants(n: TSNode, type: string | string[]): TSNode[] {

@@ -146,6 +146,8 @@ export function importsOf(m: PythonModel): PyImport[] {
 
 function collectImports(m: PythonModel): PyImport[] {
   const out: PyImport[] = [];
+  // Every import statement holds the keyword: a text without it needs no search of its tree.
+  if (!m.text.includes('import')) return out;
   const stmts = m.root.descendantsOfType(['import_statement', 'import_from_statement']).filter((x): x is PyNode => !!x);
   if (!stmts.length) return out;
   // Most imports are statements of the module itself: their only ancestor is the module, so they

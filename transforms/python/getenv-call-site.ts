@@ -169,7 +169,13 @@ export default defineRule({
     const text1 = applyEdits(m.text, removals.map((e) => ({ ...e, file: r.file })));
     const shift = removals.filter((e) => e.end <= site.rep!.start).reduce((n, e) => n + e.text.length - (e.end - e.start), 0);
     const m1 = await parsePython(text1, r.file);
-    const edits = rewrite(m1, shift);
+    let edits: ModifyEdit[] | undefined;
+    try {
+      edits = rewrite(m1, shift);
+    } finally {
+      // A parse of an intermediate text nobody else sees: free its (wasm) tree now, not at some GC.
+      m1.tree.delete();
+    }
     if (!edits) return null;
     return composeEdits(m.text, removals, edits, r.file);
   },
