@@ -2,7 +2,7 @@
 // untouched line byte-identical, comments/anchors/merge keys kept, 2- and 4-space files, flow style.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isMap, isSeq, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isMap, isScalar, isSeq, visit, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { parseYaml } from '../src/parsers/yaml.js';
 import { applyEdits } from '../src/engine/edits.js';
 import { decodeText, encodeText } from '../src/workspace.js';
@@ -25,6 +25,8 @@ import {
   sequenceIndented,
   styleOf,
   yamlTarget,
+  inFlowContext,
+  isFlow,
   YamlEditError,
   type YamlTarget,
 } from '../src/edit/yaml.js';
@@ -100,6 +102,29 @@ describe('style detection', () => {
       expect(plainSafe(s), s).toBe(false);
     }
     expect(plainSafe('${A:?A is required}', true)).toBe(false); // braces end a flow scalar
+  });
+
+  it('knows which nodes sit in flow context (one index per document) as a search of the document does', () => {
+    const text = 'a: [x, {y: z, w: [1, 2]}]\nb:\n  c: d\n  e: {f: g}\n  h:\n    - i\n    - [j, k]\n    - &n {l: m}\n  o: *n\n';
+    const t = yamlTarget('f.yml', parseYaml(text));
+    const reference = (node: Node) => {
+      let found = false;
+      visit(t.doc!, {
+        Node(_k, n, path) {
+          if (n !== node) return undefined;
+          found = path.some((p) => isFlow(p as Node));
+          return visit.BREAK;
+        },
+      });
+      return found;
+    };
+    const nodes: Node[] = [];
+    visit(t.doc!, { Node(_k, n) { nodes.push(n); } });
+    expect(nodes.length).toBeGreaterThan(20);
+    for (const n of nodes) expect(inFlowContext(t, n), String((n as Scalar).value ?? '')).toBe(reference(n));
+    const flowScalars = nodes.filter((n) => isScalar(n) && inFlowContext(t, n)).map((n) => String((n as Scalar).value));
+    expect(flowScalars).toEqual(['x', 'y', 'z', 'w', '1', '2', 'f', 'g', 'j', 'k', 'l', 'm']);
+    expect(inFlowContext(t, parseYaml('q: [r]\n').doc.contents as Node)).toBe(false); // a node of another document
   });
 
   it('answers from its word fast path and its cache exactly as the definition (which parses) does', () => {

@@ -335,15 +335,29 @@ export function inFlowContext(t: YamlTarget, node: Node): boolean {
     const before = t.text.slice(lineStartAt(t.text, r[0]), r[0]).trimEnd();
     return /[[{,]$/.test(before);
   }
-  let found = false;
-  visit(t.doc, {
-    Node(_k, n, path) {
-      if (n !== node) return undefined;
-      found = path.some((p) => isFlow(p as Node));
-      return visit.BREAK;
-    },
-  });
-  return found;
+  return flowContexts(t.doc).get(node) ?? false;
+}
+
+const flowIndexes = new WeakMap<object, Map<Node, boolean>>();
+
+/**
+ * Whether each node of a document is inside a flow collection, from one visit per document (a fix
+ * asks for many nodes, and visiting the document for each was quadratic in big files). A node met
+ * twice keeps the answer of its first visit, as a search that stops at the first match would give.
+ */
+function flowContexts(doc: Document.Parsed | Document): Map<Node, boolean> {
+  let m = flowIndexes.get(doc);
+  if (!m) {
+    const index = new Map<Node, boolean>();
+    visit(doc, {
+      Node(_k, n, path) {
+        if (!index.has(n)) index.set(n, path.some((p) => isFlow(p as Node)));
+        return undefined;
+      },
+    });
+    flowIndexes.set(doc, (m = index));
+  }
+  return m;
 }
 
 function indentString(n: number): string {

@@ -33,11 +33,35 @@ export function gitignoreFiles(ws: Workspace): string[] {
     .sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
 }
 
-function ignoredBy(ws: Workspace, rel: string, isDir: boolean, files: string[]): boolean {
+/** The workspace's .gitignore files as a set, per listing (the listing is kept until a file is created or removed). */
+const gitignoreSets = new WeakMap<readonly string[], Set<string>>();
+
+function gitignoreSet(ws: Workspace): Set<string> {
+  const list = ws.filesNamed('.gitignore');
+  let set = gitignoreSets.get(list);
+  if (!set) gitignoreSets.set(list, (set = new Set(list)));
+  return set;
+}
+
+/**
+ * The .gitignore files whose rules apply to a path, shallowest first: those of its ancestor
+ * directories (the same ones, in the same order, as gitignoreFiles filtered to ancestors; looked up
+ * directly instead of scanning every .gitignore of the repository for each path).
+ */
+function gitignoresAbove(set: Set<string>, rel: string): string[] {
+  const out: string[] = [];
+  if (set.has('.gitignore')) out.push('.gitignore');
+  for (let i = rel.indexOf('/'); i !== -1; i = rel.indexOf('/', i + 1)) {
+    const gi = `${rel.slice(0, i)}/.gitignore`;
+    if (set.has(gi)) out.push(gi);
+  }
+  return out;
+}
+
+function ignoredBy(ws: Workspace, rel: string, isDir: boolean, set: Set<string>): boolean {
   let ignored = false;
-  for (const gi of files) {
+  for (const gi of gitignoresAbove(set, rel)) {
     const base = dirname(gi);
-    if (base && !rel.startsWith(base + '/')) continue;
     const ig = matcherFor(ws, gi);
     if (!ig) continue;
     const sub = base ? rel.slice(base.length + 1) : rel;
@@ -53,12 +77,12 @@ function ignoredBy(ws: Workspace, rel: string, isDir: boolean, files: string[]):
  * is ignored when one of its directories is, or when the last rule that matches it ignores it.
  */
 export function isGitIgnored(ws: Workspace, file: string): boolean {
-  const files = gitignoreFiles(ws);
+  const set = gitignoreSet(ws);
   const parts = file.split('/');
   for (let i = 1; i < parts.length; i++) {
-    if (ignoredBy(ws, parts.slice(0, i).join('/'), true, files)) return true;
+    if (ignoredBy(ws, parts.slice(0, i).join('/'), true, set)) return true;
   }
-  return ignoredBy(ws, file, false, files);
+  return ignoredBy(ws, file, false, set);
 }
 
 /** Local environment files that hold real values (`.env`, `.env.production`), not templates. */
@@ -70,6 +94,15 @@ export function isEnvFile(file: string): boolean {
 /** Templates meant to be committed (`.env.example`, `.env.sample`, `.env.template`, `.env.dist`, `.env.defaults`). */
 export function isEnvTemplate(file: string): boolean {
   return /^\.env\.(?:example|sample|template|dist|defaults|tmpl|tpl)$/.test(basename(file)) || /^env\.(?:example|sample|template)$/.test(basename(file));
+}
+
+/** Every base name isEnvTemplate accepts, the `.env.*` ones first (looked up by name instead of testing every path). */
+export const DOT_ENV_TEMPLATES = ['example', 'sample', 'template', 'dist', 'defaults', 'tmpl', 'tpl'].map((x) => `.env.${x}`);
+export const ENV_TEMPLATES = [...DOT_ENV_TEMPLATES, 'env.example', 'env.sample', 'env.template'];
+
+/** The env templates of the workspace, sorted (as ws.find(isEnvTemplate) lists them). */
+export function envTemplates(ws: Workspace): string[] {
+  return ENV_TEMPLATES.flatMap((n) => ws.filesNamed(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** The block shipshape writes to .gitignore for environment files. */
@@ -101,7 +134,7 @@ export function gitignoreEnvEdits(ws: Workspace, paths: string[]): FileEdit[] {
   if (needStar) {
     // Templates next to env files stay tracked (they carry no secrets).
     const templates = new Set(['.env.example']);
-    for (const f of ws.find(isEnvTemplate)) if (basename(f).startsWith('.env.')) templates.add(basename(f));
+    for (const name of DOT_ENV_TEMPLATES) if (ws.filesNamed(name).length) templates.add(name);
     for (const t of [...templates].sort()) if (!have.has(`!${t}`)) lines.push(`!${t}`);
   }
   if (lines.length === 0) return [];

@@ -5,7 +5,7 @@ import { defineRule } from '../../src/rule.js';
 import type { FindingInput } from '../../src/types.js';
 import type { Workspace } from '../../src/workspace.js';
 import { basename, dirname, joinPath } from '../../src/classify.js';
-import { gitignoreEnvEdits, isEnvFile, isEnvTemplate, isGitIgnored } from '../../src/project/env.js';
+import { envTemplates, gitignoreEnvEdits, isEnvFile, isGitIgnored } from '../../src/project/env.js';
 import { compose, composeFiles } from '../../src/project/compose.js';
 
 interface Problem {
@@ -31,7 +31,7 @@ function problems(ws: Workspace): Problem[] {
     seen.add(p);
     out.push({ path: p, exists: false, file, why });
   };
-  for (const t of ws.find(isEnvTemplate)) expect(joinPath(dirname(t), '.env'), t, `${basename(t)} is its template`);
+  for (const t of envTemplates(ws)) expect(joinPath(dirname(t), '.env'), t, `${basename(t)} is its template`);
   for (const f of composeFiles(ws)) {
     const cf = compose(ws, f);
     for (const svc of cf?.services ?? []) {
