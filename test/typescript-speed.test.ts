@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Workspace } from '../src/workspace.js';
 import { analyzeApp, scriptMayMatter } from '../src/project/web.js';
 import { envMayMatter, fileEnvReads } from '../src/project/node.js';
-import { mayHideText } from '../src/parsers/typescript.js';
+import { mayHideText, validatorParsesDirectly } from '../src/parsers/typescript.js';
 import { validateText } from '../src/parsers/validate.js';
 
 /** Analyse one file as the only code of app `a`. */
@@ -149,6 +149,9 @@ describe('TS/JS validator without transpileModule', () => {
     ['src/a.mjs', 'interface I {}\n'],
     ['src/a.d.ts', 'declare const x: number;\nexport {};\n'],
   ];
+  it('parses TypeScript files itself (no transpileModule) with this compiler', async () => {
+    expect(await validatorParsesDirectly()).toBe(true);
+  });
   it.each(cases)('%s: %j — same first error and line as transpileModule', async (file, text) => {
     expect(await viaValidator(text, file)).toEqual(await viaTranspile(text, file));
   });

@@ -147,14 +147,15 @@ function transpileParser(ts: Ts): TranspileParse | null {
   // transpileModule itself.
   const t = ts as unknown as Record<string, any>;
   const needed = ['fixupCompilerOptions', 'getDefaultCompilerOptions', 'transpileOptionValueCompilerOptions',
-    'optionsRedundantWithVerbatimModuleSyntax', 'getEmitScriptTarget', 'getImpliedNodeFormatForFile', 'toPath',
-    'getSetExternalModuleIndicator'];
+    'getEmitScriptTarget', 'getImpliedNodeFormatForFile', 'toPath', 'getSetExternalModuleIndicator'];
   if (needed.some((k) => t[k] === undefined)) return null;
   const options = t.fixupCompilerOptions(VALIDATE_OPTIONS, []) as Record<string, unknown>;
   const defaults = t.getDefaultCompilerOptions() as Record<string, unknown>;
   for (const key in defaults) if (Object.hasOwn(defaults, key) && options[key] === undefined) options[key] = defaults[key];
+  // transpileWorker skips some overrides under verbatimModuleSyntax (through a set the compiler
+  // does not export); these options never set it — if a compiler's defaults did, use transpileModule.
+  if (options.verbatimModuleSyntax) return null;
   for (const option of t.transpileOptionValueCompilerOptions as { name: string; transpileOptionValue: unknown }[]) {
-    if (options.verbatimModuleSyntax && (t.optionsRedundantWithVerbatimModuleSyntax as Set<string>).has(option.name)) continue;
     options[option.name] = option.transpileOptionValue;
   }
   options.suppressOutputPathCheck = true;
@@ -179,6 +180,13 @@ function transpileParser(ts: Ts): TranspileParse | null {
       return ts.createSourceFile(file, text, { languageVersion, impliedNodeFormat, setExternalModuleIndicator, jsDocParsingMode: 0 } as never);
     },
   };
+}
+
+/** Does the validator parse TypeScript files itself (true with the bundled compiler), or fall back to transpileModule? */
+export async function validatorParsesDirectly(): Promise<boolean> {
+  const ts = await tsApi();
+  if (transpileParse === undefined) transpileParse = transpileParser(ts);
+  return transpileParse !== null;
 }
 
 registerValidator('typescript', async (text, file) => {
