@@ -712,6 +712,27 @@ describe('per-Dockerfile plans kept across compose edits', () => {
   });
 });
 
+describe('dockerfile/non-root-user plans kept across compose edits', () => {
+  it('names the user after the service that builds the image, also after a compose edit renames it', async () => {
+    const rule = ruleById('dockerfile/non-root-user')!;
+    const ws = Workspace.fromFiles({
+      'svc/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /srv\nCOPY . .\nCMD ["python", "app.py"]\n',
+      'svc/app.py': 'print(1)\n',
+      'compose.yaml': 'services:\n  billing:\n    build: ./svc\n',
+    });
+    const fixText = async () => {
+      const [f] = await rule.detect({ ws, options: {} });
+      const edits = (await rule.fix!({ ...f!, id: 'x', rule: rule.id, severity: 'high', safety: 'review', line: 1, column: 1 } as never, { ws, options: {} })) ?? [];
+      return edits.map((e) => ('text' in e ? e.text : '')).join('');
+    };
+    expect(await fixText()).toContain('useradd --system --gid billing --no-create-home billing');
+    ws.setText('compose.yaml', 'services:\n  billing:\n    build: ./svc\n    restart: always\n');
+    expect(await fixText()).toContain('useradd --system --gid billing --no-create-home billing');
+    ws.setText('compose.yaml', 'services:\n  invoices:\n    build: ./svc\n');
+    expect(await fixText()).toContain('useradd --system --gid invoices --no-create-home invoices');
+  });
+});
+
 describe('shared per-text and per-instruction answers', () => {
   it('contexts with the same .dockerignore text share its matcher and still answer for their own files', () => {
     const ws = Workspace.fromFiles({

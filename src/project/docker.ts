@@ -212,7 +212,16 @@ function nameInDir(ws: Workspace, dir: string): string | undefined {
  * does), else the context directory's name, when one of them is specific enough; else `app`.
  */
 export function projectUserName(ws: Workspace, dockerfile: string): string {
-  const ctx = buildContextOf(ws, dockerfile);
+  return projectUserNameFor(ws, dockerfile, buildContextOf(ws, dockerfile), composeServicesOf(ws, dockerfile));
+}
+
+/** The compose services that build a Dockerfile, by name, once each. */
+export function composeServicesOf(ws: Workspace, dockerfile: string): string[] {
+  return [...new Set(composeBuildsOf(ws, dockerfile).map((b) => b.service))];
+}
+
+/** projectUserName with what it takes from the compose files given: the build context and the services that build the Dockerfile. */
+export function projectUserNameFor(ws: Workspace, dockerfile: string, ctx: string, services: string[]): string {
   const dirs: string[] = [];
   for (let d = ctx; ; d = dirname(d)) {
     dirs.push(d);
@@ -225,7 +234,6 @@ export function projectUserName(ws: Workspace, dockerfile: string): string {
   }
   // A service name says what the image is only when one service builds it (app, worker and beat
   // services often share an image).
-  const services = [...new Set(composeBuildsOf(ws, dockerfile).map((b) => b.service))];
   if (services.length === 1) {
     const n = userNameFrom(services[0]);
     if (n) return n;

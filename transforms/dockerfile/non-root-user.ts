@@ -10,7 +10,9 @@ import {
   copiedFiles,
   isContextCopy,
   isRootUser,
-  projectUserName,
+  buildContextOf,
+  composeServicesOf,
+  projectUserNameFor,
   resolveContainerPath,
   stageUser,
   workdirAt,
@@ -200,7 +202,23 @@ function entrypointDropsPrivileges(m: DockerfileModel, stage: DStage, ctx: Build
   return undefined;
 }
 
-function plan(ws: Workspace, file: string, m: DockerfileModel, options: RuleOptions): Plan | undefined {
+/**
+ * A Dockerfile's model and plan, once per state of what they read (detect and every fix ask). What
+ * the plan takes from the compose files (most fix passes edit them) — the build context and the
+ * services that build the Dockerfile, for the user's name — is looked up outside and is part of the
+ * key, so a compose edit that changes neither does not redo it.
+ */
+function planOf(ws: Workspace, file: string, options: RuleOptions): { m: DockerfileModel; plan?: Plan } | undefined {
+  const dir = buildContextOf(ws, file);
+  const services = composeServicesOf(ws, file);
+  const key = `dockerfile/non-root-user\0${file}\0${dir}\0${JSON.stringify(services)}\0${JSON.stringify(options)}`;
+  return ws.memoSync(key, () => {
+    const m = dockerfile(ws, file);
+    return m ? { m, plan: plan(ws, file, m, options, new BuildContext(ws, dir, file), services) } : undefined;
+  });
+}
+
+function plan(ws: Workspace, file: string, m: DockerfileModel, options: RuleOptions, ctx: BuildContext, services: string[]): Plan | undefined {
   const stage = finalStage(m);
   const su = stageUser(m, stage);
   if (!isRootUser(su.user)) return undefined;
@@ -213,7 +231,6 @@ function plan(ws: Workspace, file: string, m: DockerfileModel, options: RuleOpti
   const base = rootStage(m, stage);
   const family = imageFamily(m, stage);
   const baseName = base.imageName.toLowerCase().replace(/^.*\//, '');
-  const ctx = BuildContext.of(ws, file);
 
   // Where USER goes: before the CMD/ENTRYPOINT that follows the stage's last RUN and USER, else at its end.
   const body = stage.instructions.slice(1);
@@ -258,7 +275,7 @@ function plan(ws: Workspace, file: string, m: DockerfileModel, options: RuleOpti
   } else if (baseName === 'node' && (!configured || configured === 'node')) {
     p.user = p.group = 'node';
   } else if (family === 'debian' || family === 'alpine') {
-    const name = configured ?? projectUserName(ws, file);
+    const name = configured ?? projectUserNameFor(ws, file, ctx.dir, services);
     if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(name)) {
       p.problem = `the configured user name "${name}" is not a valid Linux user name`;
       return p;
@@ -470,9 +487,7 @@ export default defineRule({
   detect({ ws, options }) {
     const out: FindingInput[] = [];
     for (const file of ws.files('dockerfile')) {
-      const m = dockerfile(ws, file);
-      if (!m) continue;
-      const p = plan(ws, file, m, options);
+      const p = planOf(ws, file, options)?.plan;
       if (!p) continue;
       const at = p.how === 'stage' ? p.userIns! : p.stage.from;
       const parentName = p.parent?.name ? `stage \`${p.parent.name}\`` : 'its parent stage';
@@ -498,10 +513,9 @@ export default defineRule({
     return out;
   },
   fix(finding, { ws, options }): FileEdit[] | null {
-    const m = dockerfile(ws, finding.file);
-    if (!m) return null;
-    const p = plan(ws, finding.file, m, options);
-    if (!p || p.problem || !p.user) return null;
-    return edits(m, finding.file, p);
+    const planned = planOf(ws, finding.file, options);
+    const p = planned?.plan;
+    if (!planned || !p || p.problem || !p.user) return null;
+    return edits(planned.m, finding.file, p);
   },
 });
