@@ -375,8 +375,18 @@ function guarded(ts: Ts, sf: TsSourceFile, access: TsNode, name: string): boolea
 
 /** Every `process.env` read of one file. */
 export function fileEnvReads(ws: Workspace, file: string): Promise<FileReads | undefined> {
+  // A file the prefilter rules out (most of a project's files) is answered without a memo entry:
+  // testing its text costs less than checking a memo's reads, which every plan computation does
+  // for every file of the project after each fix pass. The text read is recorded all the same.
+  const text = ws.text(file);
+  if (text === undefined) return Promise.resolve(undefined);
+  if (!envMayMatter(text)) return Promise.resolve(noReads(file));
   // Once per text of the file (several rules and every fix pass ask); the result is shared, read-only.
   return ws.memo(`node/fileEnvReads\0${file}`, () => envReadsOf(ws, file));
+}
+
+function noReads(file: string): FileReads {
+  return { file, sites: [], written: new Set(), envModule: false, useClient: false };
 }
 
 /**
@@ -394,9 +404,7 @@ export function envMayMatter(text: string): boolean {
 
 async function envReadsOf(ws: Workspace, file: string): Promise<FileReads | undefined> {
   const text = ws.text(file);
-  if (text === undefined || !envMayMatter(text)) {
-    return text === undefined ? undefined : { file, sites: [], written: new Set(), envModule: false, useClient: false };
-  }
+  if (text === undefined || !envMayMatter(text)) return text === undefined ? undefined : noReads(file);
   const sf = await tsSource(ws, file);
   if (!sf) return undefined;
   return collect(await tsApi(), sf, file);
