@@ -6,6 +6,10 @@ import { VERSION } from './generated/version.js';
 
 const program = new Command();
 
+/** The module of a heavy command (see src/cli/load.ts); loaded only when that command runs. */
+const command = async <T>(name: 'scan' | 'fix' | 'bulk', fromSources: () => Promise<T>): Promise<T> =>
+  (await import('./cli/load.js')).loadCommand(name, fromSources, import.meta.url);
+
 /** `--from a --from b` collects both. */
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -36,7 +40,7 @@ selection(
     .option('--report-unused-suppressions', 'list shipshape-ignore comments that match nothing (exit 1 when any)')
     .option('--from <report>', "match another tool's report (SARIF, Trivy/Checkov/KICS/Semgrep/hadolint JSON) or a Markdown audit report; repeatable", collect, []),
 ).action(async (path: string, opts) => {
-  const { runScan } = await import('./cli/scan.js');
+  const { runScan } = await command('scan', () => import('./cli/scan.js'));
   process.exitCode = await runScan(path, { ...program.opts(), ...opts });
 });
 
@@ -52,7 +56,7 @@ selection(
     .option('--tls', 'compose/reverse-proxy: also serve HTTPS (443, HSTS, HTTP→HTTPS redirect)')
     .option('--from <report>', "fix only what another tool's report or an audit report found (see scan --from); repeatable", collect, []),
 ).action(async (path: string, opts) => {
-  const { runFix } = await import('./cli/fix.js');
+  const { runFix } = await command('fix', () => import('./cli/fix.js'));
   process.exitCode = await runFix(path, { ...program.opts(), ...opts });
 });
 
@@ -73,7 +77,7 @@ selection(
     .option('--tls', 'compose/reverse-proxy: also serve HTTPS (443, HSTS, HTTP→HTTPS redirect)')
     .option('--from <report>', "only the fixes for what another tool's report or an audit report found (see scan --from); repeatable", collect, []),
 ).action(async (path: string, opts) => {
-  const { runBulk } = await import('./cli/bulk.js');
+  const { runBulk } = await command('bulk', () => import('./cli/bulk.js'));
   process.exitCode = await runBulk(path, { ...program.opts(), ...opts });
 });
 

@@ -267,6 +267,33 @@ describe('CLI basics', () => {
     for (const opt of ['--dry-run', '--yes', '--all']) expect(f.stdout).toContain(opt);
   });
 
+  it('scan keeps a private V8 code cache of its bundle; the report is the same without it, with it and with a corrupt one', () => {
+    const dir = path.join(tmpDir(), 'cache');
+    const demo = path.join(REPO, 'fixtures', 'projects', 'demo');
+    const args = ['scan', '--format', 'json', demo];
+    const off = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: 'off' } });
+    expect(off.code, describeRun(args, off)).toBe(1);
+    const first = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: dir } });
+    expect(first.stdout).toBe(off.stdout);
+    const files = fs.readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^scan-[A-Z0-9]+-node[^/]+\.v8cache$/);
+    const cache = path.join(dir, files[0]!);
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(cache).mode & 0o777).toBe(0o600);
+    // V8 accepts it: the second run does not write it again.
+    const written = fs.statSync(cache).mtimeMs;
+    const second = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: dir } });
+    expect(second.stdout).toBe(off.stdout);
+    expect(fs.statSync(cache).mtimeMs).toBe(written);
+    // V8 rejects a corrupt one: same report, and the cache is written again.
+    fs.writeFileSync(cache, 'not a code cache');
+    const third = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: dir } });
+    expect(third.code).toBe(1);
+    expect(third.stdout).toBe(off.stdout);
+    expect(fs.statSync(cache).size).toBeGreaterThan(1000);
+  });
+
   it('an unknown command or option exits 2', () => {
     for (const args of [['frobnicate'], ['scan', '--no-such-option', '.']]) {
       const r = runCli(args);

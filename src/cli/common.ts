@@ -64,7 +64,6 @@ const ruleFilter = new WeakMap<RunOptions, ((f: Finding) => boolean) | undefined
 export function open(root: string, o: RunOptions): { ws: Workspace; suppressions: Suppressions } {
   try {
     const ws = openWorkspace(root, o);
-    if (ws.files('python').length) baselineWasm();
     const suppressions = new Suppressions(ws);
     const byConfig = ruleFilter.get(o);
     o.filter = byConfig ? (f) => byConfig(f) && suppressions.filter(f) : suppressions.filter;
@@ -73,21 +72,6 @@ export function open(root: string, o: RunOptions): { ws: Workspace; suppressions
     if (e instanceof FileError) throw new UsageError(`${e.file}: ${e.message}`);
     throw e;
   }
-}
-
-/**
- * Python is parsed by tree-sitter's grammar compiled to WebAssembly. V8 compiles it lazily with
- * Liftoff, its baseline compiler, then recompiles the functions that get hot with TurboFan on
- * background threads, and the process does not exit before those compilations end. The grammar's
- * parse functions are huge: TurboFan costs ~150 ms of CPU (and as much wall time at exit) on a small
- * project, and on 4,000 Python files the time its code saves is about what compiling it costs. So the
- * CLI keeps the Liftoff code. (No tier-up; TurboFan still compiles anything Liftoff cannot. It only
- * changes how fast the same code runs; node:v8 is loaded only when the repository has Python.)
- */
-function baselineWasm(): void {
-  const v8 = process.getBuiltinModule?.('node:v8');
-  v8?.setFlagsFromString('--no-wasm-dynamic-tiering');
-  v8?.setFlagsFromString('--no-wasm-tier-up');
 }
 
 export function printErrors(ws: Workspace, failures: { rule: string; message: string }[] = []): void {
