@@ -94,11 +94,20 @@ function inFunction(n: PyNode): boolean {
 
 const TEST_DIRS = new Set(['tests', 'test', 'testing', 'scripts', 'script', 'examples', 'docs', 'benchmarks']);
 
+/** Answers of isAuxiliaryFile by path (a function of the path alone, asked for every file again after each file a fix creates). */
+const auxiliary = new Map<string, boolean>();
+
 /** Test code, scripts and tooling, which do not run inside the deployed app. */
 export function isAuxiliaryFile(file: string): boolean {
-  const b = basename(file);
-  if (b === 'conftest.py' || b === 'setup.py' || b === 'noxfile.py' || b === 'fabfile.py' || /^test_.*\.py$/.test(b) || /_tests?\.py$/.test(b)) return true;
-  return file.split('/').slice(0, -1).some((d) => TEST_DIRS.has(d));
+  let a = auxiliary.get(file);
+  if (a === undefined) {
+    const b = basename(file);
+    a = b === 'conftest.py' || b === 'setup.py' || b === 'noxfile.py' || b === 'fabfile.py' || /^test_.*\.py$/.test(b) || /_tests?\.py$/.test(b) ||
+      file.split('/').slice(0, -1).some((d) => TEST_DIRS.has(d));
+    if (auxiliary.size >= 200_000) auxiliary.clear();
+    auxiliary.set(file, a);
+  }
+  return a;
 }
 
 /** The Python project a file belongs to: the nearest directory with a manifest ('' at worst). */
