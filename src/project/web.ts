@@ -6,7 +6,7 @@
 // Python is read with tree-sitter (src/parsers/python.ts), JavaScript/TypeScript with the compiler
 // (src/parsers/typescript.ts): syntax trees, not regular expressions over code.
 import type { Workspace } from '../workspace.js';
-import { python, type PyNode } from '../parsers/python.js';
+import { python, type PyNode, type PythonModel } from '../parsers/python.js';
 import { forEachDescendant, lineAt, mayHideText, moduleSpecifierValue, nodeText, tsApi, tsSource, type TsNode } from '../parsers/typescript.js';
 import { yaml } from '../parsers/yaml.js';
 import type { ts as TsT } from 'ts-morph';
@@ -257,28 +257,39 @@ function limitBytes(name: string, value: number): number | undefined {
   return value >= 1024 ? value : undefined;
 }
 
-async function analyzePython(ws: Workspace, dir: string, files: string[], res: AppAnalysis): Promise<void> {
+/**
+ * What one module contributes to an app's analysis: its imports, the app/router objects it creates,
+ * its routes (owner: an index into owners), mounts, limits and root WebSocket endpoints, in the order
+ * the walk meets them. A function of the parse alone, so it is kept per parse: when a fix changes one
+ * module of an app, the analysis done again walks that module only.
+ */
+interface PyFileFacts {
+  file: string;
+  imports: Map<string, PyImport>;
+  objects: Map<string, PyObject>;
+  routes: PyRoute[];
+  owners: PyNode[];
+  pending: { file: string; parent: PyNode; child: PyNode; prefix: string }[];
+  limits: UploadLimit[];
+  rootWs: PyRoute[];
+}
+
+const pyFactsCache = new WeakMap<PythonModel, PyFileFacts>();
+
+function pyFileFacts(file: string, m: PythonModel): PyFileFacts {
+  const hit = pyFactsCache.get(m);
+  if (hit && hit.file === file) return hit;
   const objects = new Map<string, PyObject>(); // file#name → object
-  const imports = new Map<string, Map<string, PyImport>>(); // file → local name → import
-  const edges: PyEdge[] = [];
   const routes: PyRoute[] = [];
   const pending: { file: string; parent: PyNode; child: PyNode; prefix: string }[] = [];
   const limits: UploadLimit[] = [];
   const rootWs: PyRoute[] = [];
-  // Route owners are met during the walk, before every module is read: keep the node, resolve later.
-  const lazy = new Map<string, { file: string; node: PyNode }>();
-  const refKey = (file: string, node: PyNode): string => {
-    const k = `lazy:${lazy.size}`;
-    lazy.set(k, { file, node });
-    return k;
-  };
+  // Route owners are resolved once every module is read: keep the node (the analysis keys it).
+  const owners: PyNode[] = [];
+  const refKey = (_file: string, node: PyNode): string => String(owners.push(node) - 1);
   const isSockObject = (file: string, obj: PyNode): boolean => objects.get(`${file}#${obj.text}`)?.kind === 'sock';
-
-  for (const file of files) {
-    const m = await python(ws, file);
-    if (!m) continue;
-    const imp = new Map<string, PyImport>();
-    imports.set(file, imp);
+  const imp = new Map<string, PyImport>();
+  {
     // The nodes of these types, in the order a depth-first walk meets them: one search in wasm
     // instead of a JS object for every node of the tree (imports hold none of the other types).
     for (const n of m.root.descendantsOfType(PY_WALKED)) {
@@ -392,6 +403,39 @@ async function analyzePython(ws: Workspace, dir: string, files: string[], res: A
         }
       }
     }
+  }
+  const facts: PyFileFacts = { file, imports: imp, objects, routes, owners, pending, limits, rootWs };
+  pyFactsCache.set(m, facts);
+  return facts;
+}
+
+async function analyzePython(ws: Workspace, dir: string, files: string[], res: AppAnalysis): Promise<void> {
+  const objects = new Map<string, PyObject>(); // file#name → object
+  const imports = new Map<string, Map<string, PyImport>>(); // file → local name → import
+  const edges: PyEdge[] = [];
+  const routes: PyRoute[] = [];
+  const pending: { file: string; parent: PyNode; child: PyNode; prefix: string }[] = [];
+  const limits: UploadLimit[] = [];
+  const rootWs: PyRoute[] = [];
+  // Route owners are met during the walk, before every module is read: keep the node, resolve later.
+  const lazy = new Map<string, { file: string; node: PyNode }>();
+  const refKey = (file: string, node: PyNode): string => {
+    const k = `lazy:${lazy.size}`;
+    lazy.set(k, { file, node });
+    return k;
+  };
+
+  for (const file of files) {
+    const m = await python(ws, file);
+    if (!m) continue;
+    // The module's facts (kept per parse), added in the order its walk met them.
+    const f = pyFileFacts(file, m);
+    imports.set(file, f.imports);
+    for (const [k, o] of f.objects) objects.set(k, o);
+    for (const r of f.routes) routes.push({ ...r, owner: r.owner === undefined ? undefined : refKey(file, f.owners[Number(r.owner)]!) });
+    pending.push(...f.pending);
+    for (const l of f.limits) limits.push({ ...l });
+    for (const r of f.rootWs) rootWs.push({ ...r });
   }
 
   // Resolution of references to app/router objects across modules.
