@@ -292,6 +292,11 @@ describe('CLI basics', () => {
     expect(third.code).toBe(1);
     expect(third.stdout).toBe(off.stdout);
     expect(fs.statSync(cache).size).toBeGreaterThan(1000);
+    // A directory that cannot be made (mkdir -p would loop forever under /proc): no cache, same report.
+    if (fs.existsSync('/proc/self')) {
+      const nowhere = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: '/proc/shipshape-test/cache' }, timeoutMs: 60_000 });
+      expect(nowhere.stdout).toBe(off.stdout);
+    }
   });
 
   it('an unknown command or option exits 2', () => {

@@ -74,12 +74,26 @@ function readCache(file: string): Buffer | undefined {
 function writeCache(file: string, script: vm.Script): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    makeDir(path.dirname(file));
     fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
     fs.renameSync(tmp, file);
     prune(file);
   } catch {
     fs.rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * The cache directory and, when missing, its parent (~/.cache). Not mkdir's recursive mode: it loops
+ * forever where a directory cannot be made but its parent exists (e.g. under /proc).
+ */
+function makeDir(dir: string): void {
+  for (const d of [path.dirname(dir), dir]) {
+    try {
+      fs.mkdirSync(d, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
   }
 }
 
