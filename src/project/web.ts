@@ -7,7 +7,7 @@
 // (src/parsers/typescript.ts): syntax trees, not regular expressions over code.
 import type { Workspace } from '../workspace.js';
 import { python, type PyNode, type PythonModel } from '../parsers/python.js';
-import { forEachDescendant, lineAt, mayHideText, moduleSpecifierValue, nodeText, tsApi, tsSource, type TsNode } from '../parsers/typescript.js';
+import { forEachDescendant, lineAt, mayHideText, moduleSpecifierValue, nodeText, tsApi, tsSource, type TsNode, type TsSourceFile } from '../parsers/typescript.js';
 import { yaml } from '../parsers/yaml.js';
 import type { ts as TsT } from 'ts-morph';
 import { dirname, joinPath } from '../classify.js';
@@ -568,6 +568,19 @@ export function scriptMayMatter(text: string): boolean {
   return mayHideText(text) || SCRIPT_NEEDLES.some((n) => text.includes(n));
 }
 
+/** What one TS/JS file contributes to its app's analysis (given whether the app is a frontend). */
+interface ScriptFileFacts {
+  file: string;
+  frontend: boolean;
+  wsEndpoints: AppAnalysis['wsEndpoints'];
+  httpRoutes: AppAnalysis['httpRoutes'];
+  calls: AppAnalysis['calls'];
+  limits: UploadLimit[];
+  basePath?: string;
+}
+
+const scriptFactsCache = new WeakMap<TsSourceFile, ScriptFileFacts>();
+
 async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): Promise<void> {
   // The compiler's syntax trees (no ts-morph wrappers): each helper below reads a node as the
   // ts-morph call it replaces did (names and callees by their source text, literal values decoded).
@@ -615,6 +628,24 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
     if (text === undefined || !scriptMayMatter(text)) continue;
     const sf = await tsSource(ws, file);
     if (!sf) continue;
+    // What the file contributes, kept per parse and app kind: after a fix the app is analysed
+    // again, but only changed files are walked again.
+    let out = scriptFactsCache.get(sf);
+    if (!out || out.file !== file || out.frontend !== res.frontend) {
+      out = scriptFileFacts(file, sf, res.frontend);
+      scriptFactsCache.set(sf, out);
+    }
+    // Copies: the cached facts outlive this analysis, whose records its users may extend.
+    for (const e of out.wsEndpoints) res.wsEndpoints.push({ ...e });
+    for (const r of out.httpRoutes) res.httpRoutes.push({ ...r });
+    for (const c of out.calls) res.calls.push({ ...c });
+    for (const l of out.limits) limits.push({ ...l });
+    if (out.basePath !== undefined) res.basePath = out.basePath;
+  }
+  pickLimit(res, limits);
+
+  function scriptFileFacts(file: string, sf: TsSourceFile, frontend: boolean): ScriptFileFacts {
+    const out: ScriptFileFacts = { file, frontend, wsEndpoints: [], httpRoutes: [], calls: [], limits: [] };
     const src = (n: TsNode): string => nodeText(ts, sf, n);
     /** A node and every node under it, JSDoc included, in source order (ts-morph's getDescendants). */
     const selfAndDescendants = (n: TsNode): TsNode[] => {
@@ -674,27 +705,27 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
           return undefined;
         };
         if (ts.isNewExpression(n) && mod === 'socket.io') {
-          res.wsEndpoints.push({ path: joinUrl(optString('path') ?? '/socket.io'), prefix: true, kind: 'socketio', file, line: lineOf() });
+          out.wsEndpoints.push({ path: joinUrl(optString('path') ?? '/socket.io'), prefix: true, kind: 'socketio', file, line: lineOf() });
         } else if (ts.isNewExpression(n) && mod === 'ws' && /Server$/.test(calleeText)) {
           const p = optString('path');
-          res.wsEndpoints.push({ path: p ? joinUrl(p) : '/', prefix: !p, kind: 'ws', file, line: lineOf() });
+          out.wsEndpoints.push({ path: p ? joinUrl(p) : '/', prefix: !p, kind: 'ws', file, line: lineOf() });
         } else if (ts.isCallExpression(n) && mod === 'socket.io' && fromModule.get(calleeText) === 'socket.io') {
-          res.wsEndpoints.push({ path: joinUrl(optString('path') ?? '/socket.io'), prefix: true, kind: 'socketio', file, line: lineOf() });
+          out.wsEndpoints.push({ path: joinUrl(optString('path') ?? '/socket.io'), prefix: true, kind: 'socketio', file, line: lineOf() });
         } else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(callee)) {
           const method = src(callee.name);
           const first = args[0] ? literalText(args[0]) : undefined;
           if (method === 'ws' && first?.startsWith('/') && args.length >= 2) {
-            res.wsEndpoints.push({ path: joinUrl(first), prefix: false, kind: 'express-ws', file, line: lineOf() });
-          } else if (method === 'use' && first?.startsWith('/') && args.length >= 2 && !res.frontend) {
-            res.httpRoutes.push({ path: joinUrl(first), prefix: true, kind: 'http', file, line: lineOf() });
-          } else if (['get', 'post', 'put', 'patch', 'delete', 'all'].includes(method) && first?.startsWith('/') && args.length >= 2 && !res.frontend) {
-            res.httpRoutes.push({ path: joinUrl(first), prefix: false, kind: 'http', file, line: lineOf() });
+            out.wsEndpoints.push({ path: joinUrl(first), prefix: false, kind: 'express-ws', file, line: lineOf() });
+          } else if (method === 'use' && first?.startsWith('/') && args.length >= 2 && !frontend) {
+            out.httpRoutes.push({ path: joinUrl(first), prefix: true, kind: 'http', file, line: lineOf() });
+          } else if (['get', 'post', 'put', 'patch', 'delete', 'all'].includes(method) && first?.startsWith('/') && args.length >= 2 && !frontend) {
+            out.httpRoutes.push({ path: joinUrl(first), prefix: false, kind: 'http', file, line: lineOf() });
           }
           // Body limits: express.json({ limit: '10mb' }), bodyParser.raw({ limit }), multer({ limits: { fileSize } }).
           if (['json', 'urlencoded', 'raw', 'text'].includes(method)) {
             const lim = optString('limit');
             const b = lim !== undefined ? parseSize(lim) : undefined;
-            if (b) limits.push({ bytes: b, name: `${calleeText} limit`, file, line: lineOf() });
+            if (b) out.limits.push({ bytes: b, name: `${calleeText} limit`, file, line: lineOf() });
           }
         }
         if (ts.isNewExpression(n) && /(?:^|\.)WebSocket$/.test(calleeText) && mod !== 'ws' && args[0]) {
@@ -703,7 +734,7 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
           for (const l of lits) {
             const p = pathOf(l);
             if (p) {
-              res.calls.push({ path: p, ws: true, file });
+              out.calls.push({ path: p, ws: true, file });
               break;
             }
           }
@@ -711,7 +742,7 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
         if (ts.isCallExpression(n) && args[0] && (/(?:^|\.)fetch$/.test(calleeText) || /^(?:axios|api|http|client|instance|request)(?:\.(?:get|post|put|patch|delete|request))?$/.test(calleeText))) {
           const l = literalText(args[0]);
           const p = l !== undefined ? pathOf(l) : undefined;
-          if (p) res.calls.push({ path: p, ws: false, file });
+          if (p) out.calls.push({ path: p, ws: false, file });
         }
       }
       if (ts.isPropertyAssignment(n)) {
@@ -723,14 +754,14 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
             const l = literalText(x);
             const p = l !== undefined ? pathOf(l) : undefined;
             if (p) {
-              res.calls.push({ path: p, ws: false, file });
+              out.calls.push({ path: p, ws: false, file });
               break;
             }
           }
         }
         if (key === 'fileSize' || key === 'bodyLimit' || key === 'sizeLimit' || key === 'bodySizeLimit') {
           const b = num(init);
-          if (b) limits.push({ bytes: b, name: key, file, line: lineOf() });
+          if (b) out.limits.push({ bytes: b, name: key, file, line: lineOf() });
         }
         if (isVite && key === 'proxy' && ts.isObjectLiteralExpression(init)) {
           for (const p of init.properties) {
@@ -743,12 +774,12 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
               const wsProp = property(v, 'ws');
               isWs = !!wsProp && ts.isPropertyAssignment(wsProp) && src(wsProp.initializer) === 'true';
             }
-            res.calls.push({ path: k, ws: isWs, file });
+            out.calls.push({ path: k, ws: isWs, file });
           }
         }
         if ((isVite && key === 'base') || (isNextConfig && key === 'basePath')) {
           const l = literalText(init);
-          if (l && l.startsWith('/') && l !== '/' && !l.includes('\0')) res.basePath = l.replace(/\/+$/, '');
+          if (l && l.startsWith('/') && l !== '/' && !l.includes('\0')) out.basePath = l.replace(/\/+$/, '');
         }
       }
       if (ts.isVariableDeclaration(n) && /^(?:API_?(?:BASE|URL|ROOT)\w*|apiBase\w*|baseUrl|BASE_URL|apiUrl|WS_?(?:BASE|URL)\w*|wsUrl|wsBase\w*)$/i.test(src(n.name))) {
@@ -759,14 +790,14 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
           const l = literalText(x);
           const p = l !== undefined ? pathOf(l) : undefined;
           if (p) {
-            res.calls.push({ path: p, ws: isWs, file });
+            out.calls.push({ path: p, ws: isWs, file });
             break;
           }
         }
       }
     });
+    return out;
   }
-  pickLimit(res, limits);
 }
 
 // ---------------------------------------------------------------------------------------------
