@@ -32,6 +32,19 @@ export function dirname(file: string): string {
 
 /** Join POSIX relative paths, resolving '.' and '..' segments (never above the root). */
 export function joinPath(...parts: string[]): string {
+  // Fast path (it is called for every path a rule looks up): parts that are already normal —
+  // no '.' or '..' segment, no empty segment — are joined as they are.
+  let fast = '';
+  let normal = true;
+  for (const part of parts) {
+    if (part === '') continue;
+    if (part.includes('./') || part.includes('//') || part.startsWith('/') || part.endsWith('/') || part.endsWith('.')) {
+      normal = false;
+      break;
+    }
+    fast = fast === '' ? part : fast + '/' + part;
+  }
+  if (normal) return fast;
   const out: string[] = [];
   for (const part of parts) {
     for (const seg of part.split('/')) {

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classify } from '../src/classify.js';
+import { classify, joinPath } from '../src/classify.js';
 import { applyEdits, overlaps } from '../src/engine/edits.js';
 import { FixSession } from '../src/engine/session.js';
 import { openWorkspace, planFixes, scan } from '../src/api.js';
@@ -222,5 +222,31 @@ describe('defineRule', () => {
     expect(() => defineRule({ ...addLabel, id: 'Bad Id' })).toThrow('not of the form');
     expect(() => defineRule({ ...addLabel, docs: { why: '', fix: 'x' } })).toThrow('docs.why is empty');
     expect(() => defineRule({ ...addLabel, severity: 'huge' as never })).toThrow('severity');
+  });
+});
+
+describe('joinPath', () => {
+  // The segment-by-segment definition; joinPath has a fast path for parts that are already normal.
+  const bySegments = (...parts: string[]): string => {
+    const out: string[] = [];
+    for (const part of parts) {
+      for (const seg of part.split('/')) {
+        if (!seg || seg === '.') continue;
+        if (seg === '..') out.pop();
+        else out.push(seg);
+      }
+    }
+    return out.join('/');
+  };
+  it('equals the segment-by-segment join for every combination of awkward parts', () => {
+    const parts = ['', '.', '..', '...', 'a', 'b.', '.b', 'a.b', '..c', 'c..', '/', '//', 'x/', '/y', './z', 'w/.', 'q/..', 'app/main.py', 'a/../b'];
+    let n = 0;
+    for (const a of parts) for (const b of parts) for (const c of parts) {
+      expect(joinPath(a, b, c), JSON.stringify([a, b, c])).toBe(bySegments(a, b, c));
+      n++;
+    }
+    expect(n).toBe(parts.length ** 3);
+    expect(joinPath('services/api', 'app/main.py')).toBe('services/api/app/main.py');
+    expect(joinPath('services/api', '../web/x.ts')).toBe('services/web/x.ts');
   });
 });
