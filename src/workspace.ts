@@ -215,6 +215,8 @@ export class Workspace {
         this.addError({ file: dirRel || '.', message: `cannot read directory: ${ioReason(e)}; skipped` });
         return;
       }
+      // A virtualenv by another name (its pyvenv.cfg, from the listing: no stat per directory).
+      if (dirRel && entries.some((e) => e.name === 'pyvenv.cfg')) return;
       const gi = entries.find((e) => e.name === '.gitignore' && e.isFile());
       if (gi) {
         scopes = [...scopes, { base: dirRel, ig: ignore().add(safeRead(path.join(dirAbs, '.gitignore'))) }];
@@ -226,7 +228,6 @@ export class Workspace {
         if (isDir && SKIP_DIRS.has(e.name)) continue;
         if (isIgnored(rel, isDir, scopes)) continue;
         if (isDir) {
-          if (fs.existsSync(path.join(dirAbs, e.name, 'pyvenv.cfg'))) continue; // a virtualenv by another name
           visit(rel, scopes);
         } else if (e.isFile()) {
           this.records.set(rel, { path: rel, kind: classify(rel), abs: dirAbs + path.sep + e.name });
