@@ -297,6 +297,14 @@ describe('CLI basics', () => {
       const nowhere = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: '/proc/shipshape-test/cache' }, timeoutMs: 60_000 });
       expect(nowhere.stdout).toBe(off.stdout);
     }
+    // A cache that cannot be written (its directory would be under a file): same report, nothing on
+    // stderr, same exit code — the clean-up of the failed write must not throw at exit either.
+    const file = path.join(tmpDir(), 'a-file');
+    fs.writeFileSync(file, '');
+    const unwritable = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: path.join(file, 'cache') } });
+    expect(unwritable.stderr, describeRun(args, unwritable)).toBe('');
+    expect(unwritable.code).toBe(1);
+    expect(unwritable.stdout).toBe(off.stdout);
   });
 
   it('an unknown command or option exits 2', () => {

@@ -79,7 +79,13 @@ function writeCache(file: string, script: vm.Script): void {
     fs.renameSync(tmp, file);
     prune(file);
   } catch {
-    fs.rmSync(tmp, { force: true });
+    // A cache that cannot be written (a directory of another user, a full disk) costs only time; it
+    // must never fail the run, and this runs at exit, where a throw would change the exit code.
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      /* nothing was written, or it cannot be removed by us either */
+    }
   }
 }
 
