@@ -3,6 +3,7 @@ import { Workspace } from '../src/workspace.js';
 import {
   chainMigrations,
   createAllSkippedInProduction,
+  hasMigrationRunner,
   effectiveCommand,
   execLast,
   isDevFile,
@@ -169,6 +170,47 @@ describe('projects', () => {
       'Makefile': 'migrate:\n\talembic upgrade head\n',
     });
     expect(migrationRunners(ws).map((r) => r.file)).toEqual(['.github/workflows/deploy.yml', 'Procfile', 'app/db.py', 'fly.toml', 'k8s/job.yaml', 'scripts/start.sh']);
+  });
+
+  it('migration setups and the create_all guard follow created files and changed texts', () => {
+    const ws = Workspace.fromFiles({ 'app/main.py': 'x = 1\n' });
+    expect(migrationSetups(ws)).toEqual([]);
+    expect(createAllSkippedInProduction(ws)).toBeUndefined();
+    ws.createFile('app/alembic.ini', '[alembic]\n');
+    expect(migrationSetups(ws).map((s) => s.marker)).toEqual(['app/alembic.ini']);
+    ws.setText('app/main.py', 'if not PRODUCTION:\n    Base.metadata.create_all(engine)\n');
+    expect(createAllSkippedInProduction(ws)).toEqual({ file: 'app/main.py', line: 2 });
+  });
+
+  it('hasMigrationRunner answers like migrationRunners, stops at the first runner (compose files first) and follows changes', async () => {
+    const files: Record<string, string> = {
+      'Procfile': 'release: alembic upgrade head\nweb: gunicorn app:app\n',
+      'app/db.py': 'from alembic import command\ncommand.upgrade(cfg, "head")\n',
+      'package.json': '{"scripts": {"start": "prisma migrate deploy && node server.js"}}\n',
+      'docker-compose.dev.yml': 'services:\n  app:\n    command: sh -c "alembic upgrade head && uvicorn x"\n',
+      'compose.yaml': 'services:\n  api:\n    image: acme/api\n    command: gunicorn app:app\n',
+      'README.md': 'Run `alembic upgrade head`.\n',
+    };
+    // Each runner alone, and none (a development compose file and a README do not count).
+    for (const f of ['Procfile', 'app/db.py', 'package.json', 'docker-compose.dev.yml', 'README.md']) {
+      const ws = Workspace.fromFiles({ 'compose.yaml': files['compose.yaml']!, [f]: files[f]! });
+      expect(hasMigrationRunner(ws)).toBe(migrationRunners(ws).length > 0);
+      expect(hasMigrationRunner(ws)).toBe(!['docker-compose.dev.yml', 'README.md'].includes(f));
+    }
+    const ws = Workspace.fromFiles(files);
+    ws.setText('compose.yaml', files['compose.yaml']!.replace('gunicorn app:app', '["alembic", "upgrade", "head"]'));
+    const { value, reads } = await ws.track(async () => hasMigrationRunner(ws));
+    expect(value).toBe(true);
+    expect([...reads.texts]).toEqual(['compose.yaml']); // the Procfile, package.json and Python files are not read
+    // The compose file stops migrating: the other runners are found.
+    ws.setText('compose.yaml', files['compose.yaml']!);
+    expect(hasMigrationRunner(ws)).toBe(true);
+    ws.setText('Procfile', 'web: gunicorn app:app\n');
+    ws.setText('app/db.py', 'x = 1\n');
+    ws.setText('package.json', '{"scripts": {"start": "node server.js"}}\n');
+    expect(hasMigrationRunner(ws)).toBe(false);
+    ws.setText('app/db.py', 'from alembic import command\ncommand.upgrade(cfg, "head")\n');
+    expect(hasMigrationRunner(ws)).toBe(true);
   });
 
   it('reads compose commands from the workspace\'s parse, and parses texts it refuses (several documents, duplicate keys) itself', () => {

@@ -357,8 +357,16 @@ export interface MigrationSetup {
   command: string[];
 }
 
-/** Projects in the workspace that have database migrations. */
+/**
+ * Projects in the workspace that have database migrations: computed again only when a path appears or
+ * disappears or a text it read (Flask-Migrate detection) changes, not after every fix pass. The list
+ * is shared: callers must not mutate it.
+ */
 export function migrationSetups(ws: Workspace): MigrationSetup[] {
+  return ws.memoSync('migrations/setups', () => findMigrationSetups(ws));
+}
+
+function findMigrationSetups(ws: Workspace): MigrationSetup[] {
   const out: MigrationSetup[] = [];
   const files = ws.files();
   const has = (f: string) => ws.exists(f);
@@ -484,6 +492,50 @@ export function migrationRunners(ws: Workspace): MigrationRunner[] {
   return out;
 }
 
+/**
+ * Whether anything in the repository runs migrations: migrationRunners(ws).length > 0, stopping at the
+ * first runner. Files already read by other rules (compose files, Dockerfiles, manifests) are looked
+ * at first, so a repository whose compose file runs a migration reads no other file. Kept while
+ * nothing it read changed (a fix pass that changes other compose files re-checks from the per-text
+ * cache without scanning any text again).
+ */
+export function hasMigrationRunner(ws: Workspace): boolean {
+  return ws.memoSync('migrations/has-runner', () => {
+    const cache = runnerCacheOf(ws);
+    for (const kind of RUNNER_ORDER) {
+      for (const f of ws.files(kind)) if (runnersOf(ws, cache, f, kind).length) return true;
+    }
+    return false;
+  });
+}
+
+/** The kinds that can run a migration, in the order hasMigrationRunner looks: the ones other rules read first. */
+const RUNNER_ORDER: FileKind[] = ['compose', 'dockerfile', 'manifest', 'python', 'other'];
+
+function runnerCacheOf(ws: Workspace): Map<string, { text: string; found: MigrationRunner[] }> {
+  let cache = runnerCache.get(ws);
+  if (!cache) runnerCache.set(ws, (cache = new Map()));
+  return cache;
+}
+
+const NONE: MigrationRunner[] = [];
+
+/** The runners in one file (what migrationRunners finds there), from the per-text cache. */
+function runnersOf(ws: Workspace, cache: Map<string, { text: string; found: MigrationRunner[] }>, f: string, kind: FileKind): MigrationRunner[] {
+  const b = basename(f);
+  if (kind === 'compose' && isDevCompose(f)) return NONE;
+  if (kind === 'other' && !(/\.(?:ya?ml|json)$/.test(b) || b.endsWith('.sh') || b === 'Procfile' || b.endsWith('.toml') || b === 'entrypoint' || b === 'docker-entrypoint')) return NONE;
+  const text = ws.text(f);
+  if (text === undefined) return NONE;
+  // A package.json's runners depend on its own text only (packageScripts of its directory reads it).
+  const hit = cache.get(f);
+  if (hit && hit.text === text) return hit.found;
+  const found: MigrationRunner[] = [];
+  runnersIn(ws, f, kind, b, text, found);
+  cache.set(f, { text, found });
+  return found;
+}
+
 function runnersIn(ws: Workspace, f: string, kind: string | undefined, b: string, text: string, out: MigrationRunner[]): void {
   {
     if (kind === 'python') {
@@ -571,6 +623,11 @@ function structuredMentions(text: string, parsed?: () => Document.Parsed | undef
 
 /** `create_all` skipped in production (seed 002): a strong sign that the schema is meant to come from migrations. */
 export function createAllSkippedInProduction(ws: Workspace): { file: string; line: number } | undefined {
+  // Computed again only when a Python text changes or a Python file appears.
+  return ws.memoSync('migrations/create-all-skipped', () => findCreateAllSkipped(ws));
+}
+
+function findCreateAllSkipped(ws: Workspace): { file: string; line: number } | undefined {
   for (const f of ws.files('python')) {
     const text = ws.text(f);
     if (!text || !text.includes('create_all')) continue;
