@@ -1,5 +1,6 @@
 import { defineRule } from '../../src/rule.js';
 import type { FileEdit, FindingInput, ModifyEdit } from '../../src/types.js';
+import type { Workspace } from '../../src/workspace.js';
 import { python, type PyNode } from '../../src/parsers/python.js';
 import { fieldNameFor, isFirstParty, keywordArg, modulePath, positionalArgs, stringValue } from '../../src/project/python.js';
 import { codeStyle, kindOfField, newSettingsPath, projectFiles, projectSettings, pythonProjects } from '../../src/project/python-settings.js';
@@ -30,6 +31,37 @@ function wildcardOrigins(call: PyNode): PyNode | undefined {
   return origins.namedChildren.some((c) => stringValue(c) === '*') ? origins : undefined;
 }
 
+type FileFinding = FindingInput & { start: number; end: number };
+
+/**
+ * The wildcard registrations in one file (without the project, which detect adds), kept per file: a
+ * fix pass re-walks only the files whose text changed, not every file that mentions CORSMiddleware.
+ * The list is shared: callers copy its findings.
+ */
+function wildcardsIn(ws: Workspace, file: string): Promise<readonly FileFinding[]> {
+  return ws.memo(`python/cors-wildcard\0${file}`, async () => {
+    const out: FileFinding[] = [];
+    const m = await python(ws, file);
+    if (!m) return out;
+    for (const call of m.root.descendantsOfType('call')) {
+      const origins = call && wildcardOrigins(call);
+      if (!call || !origins) continue;
+      const creds = keywordArg(call, 'allow_credentials')?.type === 'true';
+      out.push({
+        file,
+        start: origins.startIndex,
+        end: origins.endIndex,
+        message: creds
+          ? 'CORSMiddleware allows every origin with credentials: any website can make authenticated requests as the visitor'
+          : 'CORSMiddleware allows every origin: any website can call this API from a visitor\'s browser',
+        anchor: `cors:${origins.text}`,
+        severity: creds ? 'critical' : 'high',
+      });
+    }
+    return out;
+  });
+}
+
 export default defineRule({
   id: 'python/cors-wildcard',
   title: 'CORS allows every origin',
@@ -56,25 +88,9 @@ export default defineRule({
     const out: FindingInput[] = [];
     for (const dir of pythonProjects(ws)) {
       for (const file of projectFiles(ws, dir)) {
+        // Sound prefilter: every finding is a call that names CORSMiddleware in the file's text.
         if (!(ws.text(file) ?? '').includes('CORSMiddleware')) continue;
-        const m = await python(ws, file);
-        if (!m) continue;
-        for (const call of m.root.descendantsOfType('call')) {
-          const origins = call && wildcardOrigins(call);
-          if (!call || !origins) continue;
-          const creds = keywordArg(call, 'allow_credentials')?.type === 'true';
-          out.push({
-            file,
-            start: origins.startIndex,
-            end: origins.endIndex,
-            message: creds
-              ? 'CORSMiddleware allows every origin with credentials: any website can make authenticated requests as the visitor'
-              : 'CORSMiddleware allows every origin: any website can call this API from a visitor\'s browser',
-            anchor: `cors:${origins.text}`,
-            severity: creds ? 'critical' : 'high',
-            data: { dir, start: origins.startIndex, end: origins.endIndex } satisfies Data,
-          });
-        }
+        for (const f of await wildcardsIn(ws, file)) out.push({ ...f, data: { dir, start: f.start, end: f.end } satisfies Data });
       }
     }
     return out;
