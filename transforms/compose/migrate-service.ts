@@ -17,7 +17,7 @@ import {
   createAllSkippedInProduction,
   execLast,
   migrationCommand,
-  migrationRunners,
+  hasMigrationRunner,
   migrationSetups,
   packageScripts,
   removeMigrations,
@@ -112,11 +112,21 @@ function candidates(ctx: RuleContext): Candidate[] {
 function findCandidates(ctx: RuleContext): Candidate[] {
   const out: Candidate[] = [];
   const seenScripts = new Set<string>();
+  const contexts = buildContexts(ctx);
   for (const df of ctx.ws.files('dockerfile')) {
-    const m = dockerfile(ctx.ws, df);
-    if (!m || m.escape !== '\\') continue;
-    const stage = m.stages[m.stages.length - 1]!;
-    out.push(...dockerfileCandidates(ctx, df, m, stage, seenScripts));
+    // What a Dockerfile's start command migrates depends on its text, its package.json scripts, the
+    // entrypoint script it runs and its build contexts (in the key), not on the rest of the compose
+    // files: kept per Dockerfile, so a fix pass that changes compose files re-reads no Dockerfile.
+    // Where the migrate service goes (planned → targetFor) depends on the compose files: asked each time.
+    const dfContexts = contexts.get(df) ?? [dirname(df)];
+    const found = ctx.ws.memoSync(`compose/migrate-service/dockerfile\0${df}\0${dfContexts.join('\0')}`, () => dockerfileFindings(ctx, df, dfContexts));
+    for (const f of found) {
+      if (f.script !== undefined) {
+        if (seenScripts.has(f.script)) continue;
+        seenScripts.add(f.script);
+      }
+      if (f.pending) out.push(planned(ctx, ...f.pending));
+    }
   }
   for (const file of composeFiles(ctx.ws)) {
     if (isDevCompose(file)) continue;
@@ -154,8 +164,31 @@ function describe(steps: ChainMigration[]): string {
   return steps.map((s) => (s.match.script ? `npm script "${s.match.script}"` : TOOL_NAMES[s.match.tool])).join(', ');
 }
 
-function dockerfileCandidates(ctx: RuleContext, df: string, m: DockerfileModel, stage: DStage, seenScripts: Set<string>): Candidate[] {
-  const out: Candidate[] = [];
+/** The arguments of planned() after ctx. */
+type Pending = [
+  file: string,
+  start: number | undefined,
+  end: number | undefined,
+  anchor: string,
+  what: string,
+  source: Source,
+  steps: ChainMigration[],
+  mixedScript: string | undefined,
+  cannotSplit: boolean,
+];
+
+/** A Dockerfile's migrating start command or entrypoint script (script: the script it runs, for the once-per-script check). */
+interface DockerfileFinding {
+  script?: string;
+  pending?: Pending;
+}
+
+/** What a Dockerfile's final stage runs at start that migrates, in order (memoised per Dockerfile by findCandidates). */
+function dockerfileFindings(ctx: RuleContext, df: string, contexts: string[]): DockerfileFinding[] {
+  const m = dockerfile(ctx.ws, df);
+  if (!m || m.escape !== '\\') return [];
+  const stage = m.stages[m.stages.length - 1]!;
+  const out: DockerfileFinding[] = [];
   const run = effectiveRun(m, stage);
   const scripts = scriptsFor(ctx, df);
   for (const ins of [run.entrypoint, run.cmd]) {
@@ -169,27 +202,30 @@ function dockerfileCandidates(ctx: RuleContext, df: string, m: DockerfileModel, 
         const keyword = ins.keyword as 'CMD' | 'ENTRYPOINT';
         const anchor = `${keyword}:migrations`;
         const what = `${keyword} runs migrations (${describe(steps)}: \`${steps[0]!.text}\`) every time the container starts`;
-        out.push(
-          planned(ctx, df, ins.start, ins.end, anchor, what, { kind: 'dockerfile', dockerfile: df, ins: ins.start, keyword }, steps, mixedScript, rest === undefined),
-        );
+        out.push({ pending: [df, ins.start, ins.end, anchor, what, { kind: 'dockerfile', dockerfile: df, ins: ins.start, keyword }, steps, mixedScript, rest === undefined] });
         continue;
       }
     }
-    // An entrypoint script the image runs.
+    // An entrypoint script the image runs (each script is reported once: findCandidates skips one seen before).
     const words = ins.json ?? shellWords(ins);
     const s = words && scriptOf(words[0] === 'exec' ? words.slice(1) : words);
     if (!s) continue;
-    const src = sourceOfImagePath(ctx.ws, df, m, stage, s.path, contextsOf(ctx, df));
-    if (!src || seenScripts.has(src)) continue;
-    seenScripts.add(src);
+    const src = sourceOfImagePath(ctx.ws, df, m, stage, s.path, contexts);
+    if (!src) continue;
     const text = ctx.ws.text(src);
-    if (text === undefined) continue;
+    if (text === undefined) {
+      out.push({ script: src });
+      continue;
+    }
     const { steps, mixedScript } = migrationsIn(text, scripts);
-    if (!steps.length) continue;
+    if (!steps.length) {
+      out.push({ script: src });
+      continue;
+    }
     const first = steps[0]!;
     const what = `${src} (the ${ins.keyword.toLowerCase()} of ${df}) runs migrations (${describe(steps)}: \`${first.text}\`) every time the container starts`;
     const blocked = removeScriptSteps(text, steps) === undefined;
-    out.push(planned(ctx, src, first.item.start, first.item.end, 'script:migrations', what, { kind: 'script', dockerfile: df, script: src }, steps, mixedScript, blocked));
+    out.push({ script: src, pending: [src, first.item.start, first.item.end, 'script:migrations', what, { kind: 'script', dockerfile: df, script: src }, steps, mixedScript, blocked] });
   }
   return out;
 }
@@ -233,11 +269,19 @@ function joinedShellForm(ins: DInstruction): string | undefined {
   return out;
 }
 
-function contextsOf(ctx: RuleContext, df: string): string[] {
-  const out = [dirname(df)];
+/**
+ * Per Dockerfile, the directories its image may be built from: its own directory, then every compose
+ * build context that names it (in compose file and service order).
+ */
+function buildContexts(ctx: RuleContext): Map<string, string[]> {
+  const out = new Map<string, string[]>();
   for (const f of composeFiles(ctx.ws)) {
     for (const s of compose(ctx.ws, f)?.services ?? []) {
-      if (s.build?.dockerfile === df && s.build.context !== undefined && !out.includes(s.build.context)) out.push(s.build.context);
+      const df = s.build?.dockerfile;
+      if (df === undefined || s.build!.context === undefined) continue;
+      let list = out.get(df);
+      if (!list) out.set(df, (list = [dirname(df)]));
+      if (!list.includes(s.build!.context)) list.push(s.build!.context);
     }
   }
   return out;
@@ -361,7 +405,7 @@ function targetFor(ctx: RuleContext, source: Source): Target | undefined {
 
 function unrunCandidates(ctx: RuleContext): Candidate[] {
   const setups = migrationSetups(ctx.ws);
-  if (!setups.length || migrationRunners(ctx.ws).length) return [];
+  if (!setups.length || hasMigrationRunner(ctx.ws)) return [];
   const guard = createAllSkippedInProduction(ctx.ws);
   return setups.map((s) => {
     const signal = guard ? ` (${guard.file}:${guard.line} skips create_all in production, so the schema must come from migrations)` : '';
