@@ -307,6 +307,25 @@ describe('CLI basics', () => {
     expect(unwritable.stdout).toBe(off.stdout);
   });
 
+  it('a repository with TypeScript: the compiler is loaded with its own code cache, same report', () => {
+    const dir = path.join(tmpDir(), 'cache');
+    const project = path.join(REPO, 'fixtures', 'projects', 'kabul-sweets');
+    const args = ['scan', '--format', 'json', project];
+    const off = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: 'off' } });
+    const first = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: dir } });
+    expect(first.stdout, describeRun(args, first)).toBe(off.stdout);
+    expect(first.stderr).toBe(off.stderr);
+    const ts = fs.readdirSync(dir).filter((f) => f.startsWith('typescript-'));
+    expect(ts).toHaveLength(1);
+    expect(ts[0]).toMatch(/^typescript-\d+-\d+-node[^/]+\.v8cache$/);
+    const cache = path.join(dir, ts[0]!);
+    expect(fs.statSync(cache).mode & 0o777).toBe(0o600);
+    const written = fs.statSync(cache).mtimeMs;
+    const second = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: dir } });
+    expect(second.stdout).toBe(off.stdout);
+    expect(fs.statSync(cache).mtimeMs).toBe(written);
+  });
+
   it('an unknown command or option exits 2', () => {
     for (const args of [['frobnicate'], ['scan', '--no-such-option', '.']]) {
       const r = runCli(args);

@@ -12,6 +12,7 @@
 // off. Any failure to read or write the cache only costs the compile time it would have saved. The
 // first run of a new build writes the cache (about 1.5 MB per command; the 3 latest builds are kept).
 import fs from 'node:fs';
+import { cachePath, readCache, writeCache } from '../codecache.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -47,73 +48,10 @@ function runBundle(file: string): unknown {
   return module.exports;
 }
 
-function cachePath(bundle: string): string | undefined {
-  const env = process.env.SHIPSHAPE_CACHE_DIR;
-  if (env === 'off') return undefined;
-  const home = process.env.HOME;
-  const dir = env || (process.env.XDG_CACHE_HOME ? path.join(process.env.XDG_CACHE_HOME, 'shipshape') : home ? path.join(home, '.cache', 'shipshape') : undefined);
-  if (!dir) return undefined;
-  return path.join(dir, `${path.basename(bundle, '.cjs')}-node${process.version}-${process.arch}.v8cache`);
-}
 
-function readCache(file: string): Buffer | undefined {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, 'r');
-    // Code is run from it: only a file of this user, not writable by others.
-    const st = fs.fstatSync(fd);
-    if ((process.getuid && st.uid !== process.getuid()) || st.mode & 0o022) return undefined;
-    return fs.readFileSync(fd);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
 
-function writeCache(file: string, script: vm.Script): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    makeDir(path.dirname(file));
-    fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
-    fs.renameSync(tmp, file);
-    prune(file);
-  } catch {
-    // A cache that cannot be written (a directory of another user, a full disk) costs only time; it
-    // must never fail the run, and this runs at exit, where a throw would change the exit code.
-    try {
-      fs.rmSync(tmp, { force: true });
-    } catch {
-      /* nothing was written, or it cannot be removed by us either */
-    }
-  }
-}
 
-/**
- * The cache directory and, when missing, its parent (~/.cache). Not mkdir's recursive mode: it loops
- * forever where a directory cannot be made but its parent exists (e.g. under /proc).
- */
-function makeDir(dir: string): void {
-  for (const d of [path.dirname(dir), dir]) {
-    try {
-      fs.mkdirSync(d, { mode: 0o700 });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
-}
 
-/** Each build makes new bundle names: keep the caches of the 3 latest bundles of a command. */
-function prune(file: string): void {
-  const dir = path.dirname(file);
-  const command = path.basename(file).slice(0, path.basename(file).indexOf('-') + 1);
-  const caches = fs
-    .readdirSync(dir)
-    .filter((f) => f.startsWith(command) && f.endsWith('.v8cache'))
-    .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
-    .sort((a, b) => b.t - a.t);
-  for (const { f } of caches.slice(3)) fs.rmSync(path.join(dir, f), { force: true });
-}
 
 /**
  * Python is parsed by tree-sitter's grammar compiled to WebAssembly. V8 compiles it lazily with

@@ -4,7 +4,10 @@
 // without ts-morph itself. ts-morph's SourceFile (typescript()) is kept for code that needs its
 // navigation or manipulation API; it is loaded only then. Source files are created from the
 // workspace's text, never read from disk.
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { preloadCommonJs } from '../codecache.js';
 import type { Workspace } from '../workspace.js';
 import { FileError } from '../workspace.js';
 import { registerValidator } from './validate.js';
@@ -26,7 +29,11 @@ export function tsApi(): Promise<Ts> {
   tsPromise ??= (async () => {
     try {
       const req = createRequire(import.meta.url);
-      const common = createRequire(req.resolve('ts-morph'))('@ts-morph/common') as { ts?: Ts };
+      const fromTsMorph = createRequire(req.resolve('ts-morph'));
+      // The compiler (typescript.js beside @ts-morph/common's entry) compiled with a V8 code cache.
+      const compiler = path.join(path.dirname(fromTsMorph.resolve('@ts-morph/common')), 'typescript.js');
+      if (fs.existsSync(compiler)) preloadCommonJs(compiler);
+      const common = fromTsMorph('@ts-morph/common') as { ts?: Ts };
       if (common.ts) return common.ts;
     } catch {
       /* a layout where @ts-morph/common is not beside ts-morph: go through ts-morph */
