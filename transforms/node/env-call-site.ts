@@ -2,12 +2,27 @@
 // (or undefined) instead of the typed, checked value. The fix reads `settings.X` instead.
 import { defineRule } from '../../src/rule.js';
 import type { FileEdit, FindingInput } from '../../src/types.js';
+import type { Workspace } from '../../src/workspace.js';
 import {
-  moduleEdits, moduleProblem, settingsImport, settingsPlans, siteEdits, type SettingsOptions,
+  moduleEdits, moduleProblem, settingsImport, settingsPlans, siteEdits, type SettingsOptions, type SettingsPlan,
 } from '../../src/project/node-settings.js';
 
 function options(o: Record<string, unknown>): SettingsOptions {
   return { ignore: Array.isArray(o.ignore) ? o.ignore.filter((x): x is string => typeof x === 'string') : [] };
+}
+
+/**
+ * Why the settings import cannot be added to a file (undefined: it can), kept per file: a re-detection
+ * after a fix pass walks again only the files whose text changed. settingsImport reads the file's
+ * text and parse (tracked by the memo) and, of the plan, the module's path and language, the
+ * project's module system and framework, and the import style: all of them are in the key.
+ */
+function importProblem(ws: Workspace, plan: SettingsPlan, file: string): Promise<string | undefined> {
+  const key = JSON.stringify([file, plan.module.path, plan.module.flavour.language, plan.project.esm, plan.project.framework, plan.style]);
+  return ws.memo(`node/env-call-site/import\0${key}`, async () => {
+    const imp = await settingsImport(ws, plan, file);
+    return 'problem' in imp ? imp.problem : undefined;
+  });
 }
 
 export default defineRule({
@@ -40,10 +55,7 @@ export default defineRule({
       const modProblem = moduleProblem(plan);
       const importProblems = new Map<string, string | undefined>();
       for (const { site, problem } of plan.sites) {
-        if (!importProblems.has(site.file)) {
-          const imp = await settingsImport(ctx.ws, plan, site.file);
-          importProblems.set(site.file, 'problem' in imp ? imp.problem : undefined);
-        }
+        if (!importProblems.has(site.file)) importProblems.set(site.file, await importProblem(ctx.ws, plan, site.file));
         const names = site.destructure ? site.destructure.elements.map((e) => e.name) : [site.name];
         const message = site.destructure
           ? `${names.join(', ')} destructured from process.env instead of the validated settings (${plan.module.path})`
