@@ -178,6 +178,13 @@ describe('projects', () => {
     expect(createAllSkippedInProduction(ws)).toBeUndefined();
     ws.createFile('app/alembic.ini', '[alembic]\n');
     expect(migrationSetups(ws).map((s) => s.marker)).toEqual(['app/alembic.ini']);
+    ws.createFile('web/manage.py', 'import django\n');
+    expect(migrationSetups(ws).map((s) => s.marker)).toEqual(['app/alembic.ini']); // no migrations yet
+    ws.createFile('web/shop/migrations/0001_initial.py', 'from django.db import migrations\n');
+    ws.createFile('api/prisma/schema.prisma', 'datasource db {}\n');
+    expect(migrationSetups(ws).map((s) => s.tool)).toEqual(['alembic', 'django']);
+    ws.createFile('api/prisma/migrations/migration_lock.toml', '');
+    expect(migrationSetups(ws).map((s) => s.marker)).toEqual(['api/prisma/schema.prisma', 'app/alembic.ini', 'web/manage.py']);
     ws.setText('app/main.py', 'if not PRODUCTION:\n    Base.metadata.create_all(engine)\n');
     expect(createAllSkippedInProduction(ws)).toEqual({ file: 'app/main.py', line: 2 });
   });

@@ -358,19 +358,26 @@ export interface MigrationSetup {
 }
 
 /**
- * Projects in the workspace that have database migrations: computed again only when a path appears or
- * disappears or a text it read (Flask-Migrate detection) changes, not after every fix pass. The list
- * is shared: callers must not mutate it.
+ * Projects in the workspace that have database migrations: computed again only when a marker file
+ * (or a file where a marker looks for migrations) appears or disappears or a text it read
+ * (Flask-Migrate detection) changes, not after every fix pass. The list is shared: callers must not
+ * mutate it.
  */
 export function migrationSetups(ws: Workspace): MigrationSetup[] {
   return ws.memoSync('migrations/setups', () => findMigrationSetups(ws));
 }
 
+/** Base names of the files that can show migrations exist (the only ones findMigrationSetups looks at). */
+const MARKER_NAMES = ['alembic.ini', 'manage.py', 'schema.prisma', 'knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts', '.sequelizerc'];
+
 function findMigrationSetups(ws: Workspace): MigrationSetup[] {
   const out: MigrationSetup[] = [];
-  const files = ws.files();
   const has = (f: string) => ws.exists(f);
-  for (const f of files) {
+  // The marker files by name (in path order, as a walk of every file would meet them): no pass over
+  // every path of the repository, and a created file invalidates the memo only when it is named so
+  // (or lands where a marker looks for migrations).
+  const markers = MARKER_NAMES.flatMap((n) => ws.filesNamed(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const f of markers) {
     const base = basename(f);
     const dir = dirname(f);
     if (base === 'alembic.ini') {
@@ -381,12 +388,11 @@ function findMigrationSetups(ws: Workspace): MigrationSetup[] {
         out.push({ tool: 'alembic', marker: f, dir, command: ['alembic', 'upgrade', 'head'] });
       }
     } else if (base === 'manage.py') {
-      const prefix = dir ? dir + '/' : '';
-      if (files.some((x) => x.startsWith(prefix) && /\/migrations\/(?:0\d{3}_[^/]*|__init__)\.py$/.test(x))) {
+      if (ws.filesUnder(dir).some((x) => /\/migrations\/(?:0\d{3}_[^/]*|__init__)\.py$/.test(x))) {
         out.push({ tool: 'django', marker: f, dir, command: ['python', 'manage.py', 'migrate', '--noinput'] });
       }
     } else if (base === 'schema.prisma' && basename(dir) === 'prisma') {
-      if (files.some((x) => x.startsWith(dir + '/migrations/'))) {
+      if (ws.filesUnder(joinPath(dir, 'migrations')).length) {
         out.push({ tool: 'prisma', marker: f, dir: dirname(dir), command: ['npx', 'prisma', 'migrate', 'deploy'] });
       }
     } else if (/^knexfile\.(?:js|cjs|mjs|ts)$/.test(base)) {
@@ -400,9 +406,7 @@ function findMigrationSetups(ws: Workspace): MigrationSetup[] {
 }
 
 function usesFlaskMigrate(ws: Workspace, dir: string): boolean {
-  const prefix = dir ? dir + '/' : '';
-  for (const f of ws.files()) {
-    if (!f.startsWith(prefix)) continue;
+  for (const f of ws.filesUnder(dir)) {
     const b = basename(f);
     if (!(b.endsWith('.py') || /^requirements[^/]*\.txt$/.test(b) || b === 'pyproject.toml')) continue;
     const t = ws.text(f);
