@@ -365,8 +365,15 @@ interface Target {
   services: ComposeService[];
 }
 
-/** Production compose files, the production-named ones first. */
-function productionComposeFiles(ctx: RuleContext): ComposeFile[] {
+/**
+ * Production compose files, the production-named ones first: once per state of the compose files
+ * (every Dockerfile candidate asks). Shared: callers must not mutate the list.
+ */
+function productionComposeFiles(ctx: RuleContext): readonly ComposeFile[] {
+  return ctx.ws.memoSync('compose/migrate-service/production-compose', () => findProductionComposeFiles(ctx));
+}
+
+function findProductionComposeFiles(ctx: RuleContext): ComposeFile[] {
   const files = composeFiles(ctx.ws).filter((f) => !isDevCompose(f));
   const rank = (f: string) => (/prod/i.test(f) ? 0 : /^(?:.*\/)?(?:docker-)?compose\.ya?ml$/.test(f) ? 1 : 2);
   return files
