@@ -1,9 +1,7 @@
 // TypeScript and JavaScript. Detection reads plain compiler syntax trees (tsSource: one
 // `ts.createSourceFile` per file text, cached by the workspace like every other parse and dropped
 // when the text changes); the TypeScript compiler is the one ts-morph bundles, loaded on first use
-// without ts-morph itself. ts-morph's SourceFile (typescript()) is kept for code that needs its
-// navigation or manipulation API; it is loaded only then. Source files are created from the
-// workspace's text, never read from disk.
+// without ts-morph itself. Source files are created from the workspace's text, never read from disk.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -11,7 +9,7 @@ import { preloadCommonJs } from '../codecache.js';
 import type { Workspace } from '../workspace.js';
 import { FileError } from '../workspace.js';
 import { registerValidator } from './validate.js';
-import type { Project, SourceFile, ts as TsNamespace } from 'ts-morph';
+import type { ts as TsNamespace } from 'ts-morph';
 
 /** The TypeScript compiler API (the namespace ts-morph re-exports as `ts`). */
 export type Ts = typeof TsNamespace;
@@ -89,24 +87,6 @@ export function forEachDescendant(ts: Ts, node: TsNode, cb: (n: TsNode) => void)
   ts.forEachChild(node, visit);
 }
 
-const projects = new WeakMap<Workspace, Promise<Project>>();
-
-async function projectFor(ws: Workspace): Promise<Project> {
-  let p = projects.get(ws);
-  if (!p) {
-    p = (async () => {
-      const { Project, ts } = await import('ts-morph');
-      return new Project({
-        useInMemoryFileSystem: true,
-        skipAddingFilesFromTsConfig: true,
-        compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve, target: ts.ScriptTarget.ES2022 },
-      });
-    })();
-    projects.set(ws, p);
-  }
-  return p;
-}
-
 /**
  * Can a literal's value or an identifier's name in this text differ from the characters written?
  * A backslash does that: escapes (`\x2f`, `\u002f`, `\u{2f}`, octal `\57`, `\/`, `\.` — any
@@ -118,18 +98,6 @@ async function projectFor(ws: Workspace): Promise<Project> {
  */
 export function mayHideText(text: string): boolean {
   return /\\[^nrtbfv'"`\\$]/.test(text);
-}
-
-/** The ts-morph SourceFile for a file's current text (for fixes that need ts-morph's API) (recreated when the text changed). */
-export async function typescript(ws: Workspace, file: string): Promise<SourceFile | undefined> {
-  const text = ws.text(file);
-  if (text === undefined) return undefined;
-  const project = await projectFor(ws);
-  const path = '/' + file;
-  const existing = project.getSourceFile(path);
-  if (existing && existing.getFullText() === text) return existing;
-  if (existing) project.removeSourceFile(existing);
-  return project.createSourceFile(path, text, { overwrite: true });
 }
 
 // After a fix, a changed TS/JS file must still parse: syntax errors only (no type checking), as
