@@ -108,6 +108,13 @@ program
     process.exitCode = runExplain(id);
   });
 
+// A reader that goes away (`shipshape rules | head -1`) is not an error: the rest of the output is
+// dropped and the run finishes as it would have (a fix being written is not cut short).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') return;
+  throw e;
+});
+
 async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);

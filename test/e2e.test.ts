@@ -5,7 +5,7 @@
 // the CLI's own JSON ("every fixable finding is applied", "the patch is what --yes writes"); the
 // seed-specific expectations at the bottom name the rules they need. A rule that is not registered
 // is reported on the console, and fails the run under CI=true: nothing is skipped silently.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -324,6 +324,19 @@ describe('CLI basics', () => {
     const second = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: dir } });
     expect(second.stdout).toBe(off.stdout);
     expect(fs.statSync(cache).mtimeMs).toBe(written);
+  });
+
+  it('a reader that goes away early (`rules | head -1`) ends the output quietly: no stack trace, usual exit code', async () => {
+    for (const args of [['rules'], ['scan', '--format', 'json', path.join(REPO, 'fixtures', 'projects', 'demo')]]) {
+      const child = spawn(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // The read end is closed before the CLI writes anything: its writes fail with EPIPE.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(stderr, args.join(' ')).toBe('');
+      expect(code, args.join(' ')).toBe(args[0] === 'rules' ? 0 : 1);
+    }
   });
 
   it('an unknown command or option exits 2', () => {
