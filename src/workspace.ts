@@ -80,34 +80,23 @@ export interface ReadSet {
   all: boolean;
 }
 
-/** What changed in the workspace's in-memory state since a mark (changesSince). */
-export interface Changes {
-  /** Files whose text changed, created files included. */
-  texts: Set<string>;
-  /** Paths that appeared (created) or disappeared (a creation rolled back). */
-  paths: Set<string>;
-}
-
 export function emptyReadSet(): ReadSet {
   return { texts: new Set(), paths: new Set(), kinds: new Set(), dirs: new Set(), prefixes: new Set(), preds: [], all: false };
 }
 
-/** Whether a computation that read `r` may give a different result after `c`. */
-export function affectedBy(r: ReadSet, c: Changes): boolean {
-  for (const f of c.texts) if (r.texts.has(f)) return true;
-  for (const p of c.paths) {
-    if (r.all || r.paths.has(p) || r.texts.has(p)) return true;
-    if (r.kinds.has(classify(p))) return true;
-    const i = p.lastIndexOf('/');
-    if (r.dirs.has(i === -1 ? '' : p.slice(0, i))) return true;
-    for (const key of r.prefixes) {
-      const i = key.indexOf('\0');
-      const kind = key.slice(0, i);
-      const d = key.slice(i + 1);
-      if ((d === '' || p.startsWith(d + '/')) && (kind === '' || classify(p) === kind)) return true;
-    }
-    for (const pred of r.preds) if (pred(p)) return true;
+/** Whether a computation that read `r` may give a different result once `p` appeared or disappeared. */
+function pathAffects(r: ReadSet, p: string): boolean {
+  if (r.all || r.paths.has(p) || r.texts.has(p)) return true;
+  if (r.kinds.has(classify(p))) return true;
+  const i = p.lastIndexOf('/');
+  if (r.dirs.has(i === -1 ? '' : p.slice(0, i))) return true;
+  for (const key of r.prefixes) {
+    const i = key.indexOf('\0');
+    const kind = key.slice(0, i);
+    const d = key.slice(i + 1);
+    if ((d === '' || p.startsWith(d + '/')) && (kind === '' || classify(p) === kind)) return true;
   }
+  for (const pred of r.preds) if (pred(p)) return true;
   return false;
 }
 
@@ -577,7 +566,7 @@ export class Workspace {
     return value;
   }
 
-  /** A mark in the change log, for changesSince(). */
+  /** A mark in the change log, for changedSince(). */
   get changeMark(): number {
     return this.changeLog.length;
   }
@@ -589,10 +578,10 @@ export class Workspace {
   }
 
   /**
-   * Whether a computation that read `r` may give a different result now than at `mark`: what
-   * affectedBy(r, changesSince(mark)) says, without building the set of changes. Memo hits and the
-   * fix session ask this for every memo and rule after every pass, so it looks up whichever is
-   * smaller: the files read (in lastChange) or the changes since the mark (in the read set).
+   * Whether a computation that read `r` may give a different result now than at `mark`: a file it
+   * read changed, or a path appeared or disappeared where it looked. Memo hits and the fix session
+   * ask this for every memo and rule after every pass, so it looks up whichever is smaller: the
+   * files read (in lastChange) or the changes since the mark (in the read set).
    */
   changedSince(r: ReadSet, mark: number): boolean {
     const n = this.changeLog.length - mark;
@@ -602,20 +591,10 @@ export class Workspace {
     } else {
       for (let i = mark; i < this.changeLog.length; i++) if (r.texts.has(this.changeLog[i]![0])) return true;
     }
-    const paths = new Set<string>();
-    for (let j = this.pathChanges.length - 1; j >= 0 && this.pathChanges[j]! >= mark; j--) paths.add(this.changeLog[this.pathChanges[j]!]![0]);
-    return paths.size > 0 && affectedBy(r, { texts: new Set(), paths });
-  }
-
-  /** Texts changed and paths created or removed since a mark. */
-  changesSince(mark: number): Changes {
-    const c: Changes = { texts: new Set(), paths: new Set() };
-    for (let i = mark; i < this.changeLog.length; i++) {
-      const [f, path] = this.changeLog[i]!;
-      c.texts.add(f);
-      if (path) c.paths.add(f);
+    for (let j = this.pathChanges.length - 1; j >= 0 && this.pathChanges[j]! >= mark; j--) {
+      if (pathAffects(r, this.changeLog[this.pathChanges[j]!]![0])) return true;
     }
-    return c;
+    return false;
   }
 
   // ---- in-memory edits (used by the engine's fix session only) ----
