@@ -3,6 +3,7 @@
 import { DockerfileParser, type Dockerfile as AstDockerfile, type Instruction as AstInstruction } from 'dockerfile-ast';
 import type { Parser, Workspace } from '../workspace.js';
 import { FileError } from '../workspace.js';
+import { newestByPath } from './newest.js';
 import { lineStarts } from '../text.js';
 
 export const KNOWN_INSTRUCTIONS = new Set([
@@ -62,22 +63,11 @@ export function dockerfile(ws: Workspace, file: string): DockerfileModel | undef
   return ws.parse(file, dockerfileParser);
 }
 
-/**
- * The newest parse of each file path, by text: the engine validates a fixed Dockerfile, then the
- * next detection reads the same text through the workspace; it is parsed once. One model per path
- * (at most RECENT_MAX), shared and never mutated.
- */
-const recent = new Map<string, DockerfileModel>();
-const RECENT_MAX = 2048;
+const newestDockerfileModel = newestByPath(2048, parseDockerfileText);
 
+/** Parse (the newest parse of this path is reused while its text is the same: see ./newest.ts). */
 export function parseDockerfile(text: string, file = 'Dockerfile'): DockerfileModel {
-  const hit = recent.get(file);
-  if (hit && hit.text === text) return hit;
-  const m = parseDockerfileText(text, file);
-  recent.delete(file);
-  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
-  recent.set(file, m);
-  return m;
+  return newestDockerfileModel(text, file);
 }
 
 function parseDockerfileText(text: string, file: string): DockerfileModel {

@@ -3,6 +3,7 @@
 import { parseDocument, LineCounter, isMap, isSeq, isScalar, isPair, isAlias, visit, type Document, type Node, type Pair, type YAMLError, type YAMLMap } from 'yaml';
 import type { Parser, Workspace } from '../workspace.js';
 import { FileError } from '../workspace.js';
+import { newestByPath } from './newest.js';
 
 export interface YamlModel {
   text: string;
@@ -25,23 +26,11 @@ export function yaml(ws: Workspace, file: string): YamlModel | undefined {
   return ws.parse(file, yamlParser);
 }
 
-/**
- * The newest parse of each file path, by text. A fix run parses each fixed text twice otherwise:
- * the engine validates it (validate.ts), then the next detection reads it through the workspace.
- * One model per path (a new text replaces it; at most RECENT_MAX paths), so no old version of a
- * file stays alive; models are shared and never mutated (as the workspace's parse cache shares them).
- */
-const recent = new Map<string, YamlModel>();
-const RECENT_MAX = 512;
+const newestYamlModel = newestByPath(512, parseYamlText);
 
+/** Parse (the newest parse of this path is reused while its text is the same: see ./newest.ts). */
 export function parseYaml(text: string, file = 'file.yml'): YamlModel {
-  const hit = recent.get(file);
-  if (hit && hit.text === text) return hit;
-  const m = parseYamlText(text, file);
-  recent.delete(file);
-  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
-  recent.set(file, m);
-  return m;
+  return newestYamlModel(text, file);
 }
 
 function parseYamlText(text: string, file: string): YamlModel {
