@@ -20,7 +20,19 @@ export function cachePath(bundle: string): string | undefined {
   if (!dir) return undefined;
   return path.join(dir, `${path.basename(bundle, '.cjs')}-node${process.version}-${process.arch}.v8cache`);
 }
-export function readCache(file: string): Buffer | undefined {
+
+/**
+ * Compile `wrapped` (the source of `file` in a function wrapper) with the code cache in cacheFile,
+ * when there is one; the cache is (re)written at exit when it was missing or V8 rejected it.
+ */
+export function compileCached(file: string, wrapped: string, cacheFile: string | undefined): vm.Script {
+  const cachedData = cacheFile ? readCache(cacheFile) : undefined;
+  const script = new vm.Script(wrapped, { filename: file, cachedData });
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(cacheFile, script));
+  return script;
+}
+
+function readCache(file: string): Buffer | undefined {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
@@ -35,7 +47,7 @@ export function readCache(file: string): Buffer | undefined {
   }
 }
 
-export function writeCache(file: string, script: vm.Script): void {
+function writeCache(file: string, script: vm.Script): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     makeDir(path.dirname(file));
@@ -92,14 +104,12 @@ export function preloadCommonJs(file: string): void {
     const st = fs.statSync(file);
     const cacheFile = cachePath(`${path.basename(file, '.js')}-${st.size}-${Math.trunc(st.mtimeMs)}`);
     if (!cacheFile) return;
-    const cachedData = readCache(cacheFile);
-    const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+    const script = compileCached(file, Module.wrap(fs.readFileSync(file, 'utf8')), cacheFile);
     const m = new Module(file);
     m.filename = file;
     (script.runInThisContext() as (...args: unknown[]) => void).call(m.exports, m.exports, req, m, file, path.dirname(file));
     m.loaded = true;
     req.cache[file] = m;
-    if (!cachedData || script.cachedDataRejected) process.once('exit', () => writeCache(cacheFile, script));
   } catch {
     /* require() will load it */
   }

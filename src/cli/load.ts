@@ -7,16 +7,13 @@
 // on an earlier run, and after the run V8's code for it (including the functions compiled while it
 // ran) is saved for the next one. V8 itself rejects a cache made by another V8 version or flags; the
 // file name holds the bundle's content hash and the Node version, so a cache never meets other code.
-// The cache lives in $SHIPSHAPE_CACHE_DIR, else $XDG_CACHE_HOME/shipshape or ~/.cache/shipshape (created
-// private to the user; a cache file owned by someone else is ignored). SHIPSHAPE_CACHE_DIR=off turns it
-// off. Any failure to read or write the cache only costs the compile time it would have saved. The
-// first run of a new build writes the cache (about 1.5 MB per command; the 3 latest builds are kept).
+// Where caches live and how they are kept: src/codecache.ts. The first run of a new build writes the
+// cache (about 1.5 MB per command; the 3 latest builds are kept).
 import fs from 'node:fs';
-import { cachePath, readCache, writeCache } from '../codecache.js';
+import { cachePath, compileCached } from '../codecache.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import vm from 'node:vm';
 
 /** Set by scripts/build.mjs: the bundle of each command, relative to dist/cli.js. */
 declare const SHIPSHAPE_COMMAND_BUNDLES: Record<string, string> | undefined;
@@ -35,23 +32,15 @@ export async function loadCommand<T>(name: 'scan' | 'fix' | 'bulk', fallback: ()
 
 function runBundle(file: string): unknown {
   const source = fs.readFileSync(file, 'utf8');
-  const cacheFile = cachePath(file);
-  const cachedData = cacheFile ? readCache(cacheFile) : undefined;
   // The CommonJS wrapper on the bundle's first line (line numbers in stack traces stay right);
   // import.meta.url in the sources is replaced by the last parameter.
   const wrapped = `(function (exports, require, module, __filename, __dirname, __shipshape_import_meta_url) {${source}\n})`;
-  const script = new vm.Script(wrapped, { filename: file, cachedData });
-  if (cacheFile && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(cacheFile, script));
+  const script = compileCached(file, wrapped, cachePath(file));
   const module = { exports: {} as unknown };
   const fn = script.runInThisContext() as (...args: unknown[]) => void;
   fn(module.exports, createRequire(file), module, file, path.dirname(file), pathToFileURL(file).href);
   return module.exports;
 }
-
-
-
-
-
 
 /**
  * Python is parsed by tree-sitter's grammar compiled to WebAssembly. V8 compiles it lazily with
