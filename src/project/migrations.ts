@@ -461,38 +461,19 @@ export interface MigrationRunner {
  */
 const runnerCache = new WeakMap<Workspace, Map<string, { text: string; found: MigrationRunner[] }>>();
 
-/** The kinds of file that can run a migration (the others are never read). */
-const RUNNER_KINDS: FileKind[] = ['compose', 'dockerfile', 'manifest', 'other', 'python'];
+/**
+ * The kinds of file that can run a migration (the others are never read), in the order
+ * hasMigrationRunner looks: the ones other rules read first.
+ */
+const RUNNER_KINDS: FileKind[] = ['compose', 'dockerfile', 'manifest', 'python', 'other'];
 
 export function migrationRunners(ws: Workspace): MigrationRunner[] {
-  const out: MigrationRunner[] = [];
-  let cache = runnerCache.get(ws);
-  if (!cache) runnerCache.set(ws, (cache = new Map()));
-  // Listed by kind, in path order as before: no per-file kind lookup among all files of the repository.
+  const cache = runnerCacheOf(ws);
+  // Listed by kind, in path order: no per-file kind lookup among all files of the repository.
   const files: [string, FileKind][] = RUNNER_KINDS.flatMap((k) => ws.files(k).map((f): [string, FileKind] => [f, k]));
   files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  for (const [f, kind] of files) {
-    const b = basename(f);
-    if (kind === 'compose' && isDevCompose(f)) continue;
-    // Other files are read only when they can hold a command: YAML/JSON, shell scripts, Procfiles, TOML.
-    if (kind === 'other' && !(/\.(?:ya?ml|json)$/.test(b) || b.endsWith('.sh') || b === 'Procfile' || b.endsWith('.toml') || b === 'entrypoint' || b === 'docker-entrypoint')) continue;
-    const text = kind === 'python' || kind === 'dockerfile' || kind === 'compose' || kind === 'manifest' || kind === 'other' ? ws.text(f) : undefined;
-    if (text === undefined) continue;
-    if (kind === 'manifest') {
-      runnersIn(ws, f, kind, b, text, out);
-      continue;
-    }
-    // What a file holds depends on its text alone: scanned once per text (every fix pass asks).
-    const hit = cache.get(f);
-    if (hit && hit.text === text) {
-      out.push(...hit.found);
-      continue;
-    }
-    const found: MigrationRunner[] = [];
-    runnersIn(ws, f, kind, b, text, found);
-    cache.set(f, { text, found });
-    out.push(...found);
-  }
+  const out: MigrationRunner[] = [];
+  for (const [f, kind] of files) out.push(...runnersOf(ws, cache, f, kind));
   return out;
 }
 
@@ -506,15 +487,12 @@ export function migrationRunners(ws: Workspace): MigrationRunner[] {
 export function hasMigrationRunner(ws: Workspace): boolean {
   return ws.memoSync('migrations/has-runner', () => {
     const cache = runnerCacheOf(ws);
-    for (const kind of RUNNER_ORDER) {
+    for (const kind of RUNNER_KINDS) {
       for (const f of ws.files(kind)) if (runnersOf(ws, cache, f, kind).length) return true;
     }
     return false;
   });
 }
-
-/** The kinds that can run a migration, in the order hasMigrationRunner looks: the ones other rules read first. */
-const RUNNER_ORDER: FileKind[] = ['compose', 'dockerfile', 'manifest', 'python', 'other'];
 
 function runnerCacheOf(ws: Workspace): Map<string, { text: string; found: MigrationRunner[] }> {
   let cache = runnerCache.get(ws);
