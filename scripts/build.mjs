@@ -1,9 +1,14 @@
-// Bundles the CLI into dist/ with esbuild: one entry file plus lazily loaded chunks, so that
-// `shipshape --version` loads only what it needs. The small dependencies (commander, yaml,
-// dockerfile-ast, ignore, …) are bundled too: resolving and compiling hundreds of small module
-// files was most of the start-up time. ts-morph (TypeScript) and web-tree-sitter stay in
-// node_modules: they are large, loaded only when a repository has such files, and tree-sitter
-// loads its wasm grammar from its package.
+// Bundles the CLI into dist/ with esbuild (issue 9, start-up):
+// - dist/cli.js, the executable (src/bin.ts): a few KB of CommonJS (dist/package.json), so that Node
+//   starts it without its ES module loader; it answers `--version` itself and loads the rest;
+// - dist/commands/cli-<hash>.cjs, the command line (src/cli.ts: commander, the program, rules and
+//   explain), and dist/commands/{scan,fix,bulk,init}-<hash>.cjs, one file per command, each loaded only
+//   when needed and compiled with a V8 code cache (src/codecache.ts; the hash of its content is the
+//   cache's key).
+// The small dependencies (commander, yaml, dockerfile-ast, ignore, …) are bundled too: resolving and
+// compiling hundreds of small module files was most of the start-up time. ts-morph (TypeScript) and
+// web-tree-sitter stay in node_modules: they are large, loaded only when a repository has such files,
+// and tree-sitter loads its wasm grammar from its package.
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,12 +33,12 @@ const lazyChildProcess = {
   },
 };
 
-// scan, fix and bulk: one CommonJS file each, loaded by src/cli/load.ts with a V8 code cache (Node 20
-// has no compile cache for ES modules). The file name holds a hash of its content (the cache's key).
+// scan, fix, bulk and init: one CommonJS file each, loaded by src/cli/load.ts with a V8 code cache
+// (Node 20 has no compile cache for ES modules). The file name holds a hash of its content (the cache's key).
 // Dynamic imports become require() (web-tree-sitter and ts-morph have CommonJS builds) and
 // import.meta.url a parameter of the loader's wrapper.
 const commands = await build({
-  entryPoints: { scan: 'src/cli/scan.ts', fix: 'src/cli/fix.ts', bulk: 'src/cli/bulk.ts' },
+  entryPoints: { scan: 'src/cli/scan.ts', fix: 'src/cli/fix.ts', bulk: 'src/cli/bulk.ts', init: 'src/cli/init.ts' },
   outdir: `${outdir}/commands`,
   entryNames: '[name]-[hash]',
   outExtension: { '.js': '.cjs' },
@@ -50,32 +55,52 @@ const commands = await build({
 });
 const bundles = {};
 for (const [out, meta] of Object.entries(commands.metafile.outputs)) {
-  if (meta.entryPoint) bundles[path.basename(meta.entryPoint, '.ts')] = `./${path.relative(outdir, out)}`;
+  if (meta.entryPoint) bundles[path.basename(meta.entryPoint, '.ts')] = `./${path.basename(out)}`;
 }
 
-// src/cli.ts imports ./cli/{scan,fix,bulk}.js only when running from the sources.
-const commandsFromSources = {
-  name: 'commands-from-sources',
+// src/cli.ts imports ./cli/{scan,fix,bulk,init}.js only when running from the sources, and src/bin.ts
+// imports ./cli.js only then.
+const fromSourcesOnly = {
+  name: 'from-sources-only',
   setup(b) {
-    b.onResolve({ filter: /^\.\/cli\/(scan|fix|bulk)\.js$/ }, (args) => (args.importer.endsWith(`${path.sep}cli.ts`) ? { path: args.path, external: true } : undefined));
+    b.onResolve({ filter: /^\.\/cli\/(scan|fix|bulk|init)\.js$/ }, (args) => (args.importer.endsWith(`${path.sep}cli.ts`) ? { path: args.path, external: true } : undefined));
+    b.onResolve({ filter: /^\.\/cli\.js$/ }, (args) => (args.importer.endsWith(`${path.sep}bin.ts`) ? { path: args.path, external: true } : undefined));
   },
 };
 
-await build({
+// The command line (src/cli.ts: commander, the program, rules/explain/init): one CommonJS file beside
+// the commands', loaded by src/bin.ts with a V8 code cache as they are.
+const cli = await build({
   entryPoints: { cli: 'src/cli.ts' },
-  outdir,
+  outdir: `${outdir}/commands`,
+  entryNames: '[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external: ['ts-morph', 'web-tree-sitter', 'tree-sitter-python'],
-  // Bundled CommonJS dependencies call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __shipshapeCreateRequire } from 'node:module';\nconst require = __shipshapeCreateRequire(import.meta.url);" },
-  define: { SHIPSHAPE_COMMAND_BUNDLES: JSON.stringify(bundles) },
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__shipshape_import_meta_url', SHIPSHAPE_COMMAND_BUNDLES: JSON.stringify(bundles) },
   sourcemap: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  plugins: [lazyChildProcess, commandsFromSources],
+  metafile: true,
+  plugins: [lazyChildProcess, fromSourcesOnly],
   logLevel: 'warning',
 });
+const cliBundle = `./${path.relative(outdir, Object.keys(cli.metafile.outputs).find((out) => out.endsWith('.cjs')))}`;
+
+// dist/cli.js, the executable: src/bin.ts, CommonJS (dist/package.json), so that Node starts it
+// without its ES module loader.
+await build({
+  entryPoints: { cli: 'src/bin.ts' },
+  outdir,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  define: { SHIPSHAPE_CLI_BUNDLE: JSON.stringify(cliBundle) },
+  plugins: [fromSourcesOnly],
+  logLevel: 'warning',
+});
+fs.writeFileSync(`${outdir}/package.json`, '{\n  "type": "commonjs"\n}\n');
 fs.chmodSync(`${outdir}/cli.js`, 0o755);

@@ -1,14 +1,14 @@
-#!/usr/bin/env node
 // CLI wiring only: parse flags, call the API, print. Exit codes: 0 nothing found / all done,
-// 1 findings (scan) or fixes that could not be applied (fix), 2 usage or fatal errors.
+// 1 findings (scan) or fixes that could not be applied (fix), 2 usage or fatal errors. Started by
+// src/bin.ts (dist/cli.js), which answers `--version` alone without loading this.
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from './generated/version.js';
 
 const program = new Command();
 
 /** The module of a heavy command (see src/cli/load.ts); loaded only when that command runs. */
-const command = async <T>(name: 'scan' | 'fix' | 'bulk', fromSources: () => Promise<T>): Promise<T> =>
-  (await import('./cli/load.js')).loadCommand(name, fromSources, import.meta.url);
+const command = async <T>(name: 'scan' | 'fix' | 'bulk' | 'init', fromSources: () => Promise<T>): Promise<T> =>
+  (await import('./cli/load.js')).loadCommand(name, fromSources);
 
 /** `--from a --from b` collects both. */
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -86,7 +86,7 @@ program
   .description('write a commented starter .shipshape.yml')
   .argument('[path]', 'repository root', '.')
   .action(async (path: string) => {
-    const { runInit } = await import('./cli/info.js');
+    const { runInit } = await command('init', () => import('./cli/init.js'));
     process.exitCode = await runInit(path);
   });
 

@@ -1,16 +1,36 @@
 // V8 code caches (issue 9, start-up): Node 20 has no compile cache, so large JavaScript is compiled
-// again on every run. src/cli/load.ts compiles the bundles of scan/fix/bulk with vm.Script and the
-// code V8 compiled for them on an earlier run; preloadCommonJs does the same for the TypeScript
-// compiler (9 MB, ~0.3 s to compile) when a repository has TypeScript. Caches live in
-// $SHIPSHAPE_CACHE_DIR, else $XDG_CACHE_HOME/shipshape or ~/.cache/shipshape (private to the user; a
-// file of another user, or writable by others, is ignored); SHIPSHAPE_CACHE_DIR=off turns them off.
+// again on every run. runBundle compiles a bundle of ours (the command line, see src/bin.ts; scan, fix
+// and bulk, see src/cli/load.ts) with vm.Script and the code V8 compiled for it on an earlier run;
+// preloadCommonJs does the same for the TypeScript compiler (9 MB, ~0.3 s to compile) when a
+// repository has TypeScript. Caches live in $SHIPSHAPE_CACHE_DIR, else $XDG_CACHE_HOME/shipshape or
+// ~/.cache/shipshape (private to the user; a file of another user, or writable by others, is
+// ignored); SHIPSHAPE_CACHE_DIR=off turns them off.
 // V8 rejects a cache made for another source, V8 version or flags. A cache that cannot be read or
 // written only costs the compile time it would have saved.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import Module from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
+
+/**
+ * Run a CommonJS bundle built by scripts/build.mjs (its name holds a hash of its content: the key of
+ * its cache) and return its exports. The CommonJS wrapper goes on the bundle's first line (line
+ * numbers in stack traces stay right); import.meta.url in the sources is replaced by its last parameter.
+ */
+export function runBundle(file: string): unknown {
+  // Before compiling anything: V8 rejects a code cache made under other flags, so every run sets the
+  // same ones, whichever command it runs (the command line's cache is written by any of them).
+  baselineWasm();
+  const source = fs.readFileSync(file, 'utf8');
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __shipshape_import_meta_url) {${source}\n})`;
+  const script = compileCached(file, wrapped, cachePath(file));
+  const module = { exports: {} as unknown };
+  const fn = script.runInThisContext() as (...args: unknown[]) => void;
+  fn(module.exports, createRequire(file), module, file, path.dirname(file), pathToFileURL(file).href);
+  return module.exports;
+}
 
 export function cachePath(bundle: string): string | undefined {
   const env = process.env.SHIPSHAPE_CACHE_DIR;
@@ -89,6 +109,24 @@ function prune(file: string): void {
     .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
     .sort((a, b) => b.t - a.t);
   for (const { f } of caches.slice(3)) fs.rmSync(path.join(dir, f), { force: true });
+}
+
+/**
+ * Python is parsed by tree-sitter's grammar compiled to WebAssembly. V8 compiles it lazily with
+ * Liftoff, its baseline compiler, then recompiles the functions that get hot with TurboFan on
+ * background threads, and the process does not exit before those compilations end. The grammar's
+ * parse functions are huge: TurboFan costs ~150 ms of CPU (and as much wall time at exit) on a small
+ * project, and on 4,000 Python files the time its code saves is about what compiling it costs. So the
+ * CLI keeps the Liftoff code. (No tier-up; TurboFan still compiles anything Liftoff cannot. It only
+ * changes how fast the same code runs.)
+ */
+let flagsSet = false;
+export function baselineWasm(): void {
+  if (flagsSet) return;
+  flagsSet = true;
+  const v8 = process.getBuiltinModule?.('node:v8');
+  v8?.setFlagsFromString('--no-wasm-dynamic-tiering');
+  v8?.setFlagsFromString('--no-wasm-tier-up');
 }
 
 /**

@@ -253,6 +253,37 @@ describe('CLI basics', () => {
     }
   });
 
+  it('--version or -V alone is answered without loading the command line; every other shape goes through commander', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
+    const version = { code: 0, signal: null, stdout: `${pkg.version}\n`, stderr: '' };
+    // The fast path (src/bin.ts) loads no bundle: no code cache is written.
+    for (const args of [['--version'], ['-V']]) {
+      const dir = path.join(tmpDir(), 'cache');
+      expect(runCli(args, { env: { SHIPSHAPE_CACHE_DIR: dir } }), args.join(' ')).toEqual(version);
+      expect(fs.existsSync(dir), args.join(' ')).toBe(false);
+    }
+    // Commander loads the command line (its code cache is written); these print the version too: the
+    // fast path answers exactly what commander does.
+    const loaded = (dir: string) => expect(fs.readdirSync(dir)).toEqual([expect.stringMatching(/^cli-[A-Z0-9]+-node[^/]+\.v8cache$/)]);
+    for (const args of [['--no-color', '--version'], ['-V', '--no-color'], ['--version', 'extra'], ['rules', '-V'], ['-V', '-V']]) {
+      const dir = path.join(tmpDir(), 'cache');
+      expect(runCli(args, { env: { SHIPSHAPE_CACHE_DIR: dir } }), args.join(' ')).toEqual(version);
+      loaded(dir);
+    }
+    // Near misses are not the version.
+    const dir = path.join(tmpDir(), 'cache');
+    const help = runCli(['rules', '--help'], { env: { SHIPSHAPE_CACHE_DIR: dir } });
+    expect(help.code, describeRun(['rules', '--help'], help)).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: shipshape rules \[options\]\n/);
+    loaded(dir);
+    for (const args of [['--version=1'], ['-v'], ['--VERSION'], ['-hV']]) {
+      const r = runCli(args);
+      expect(r.code, describeRun(args, r)).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(new RegExp(`^error: unknown option '${args[0]}'\n`));
+    }
+  });
+
   it('--help lists the commands and exits 0', () => {
     const r = runCli(['--help']);
     expect(r.code, describeRun(['--help'], r)).toBe(0);
@@ -267,31 +298,47 @@ describe('CLI basics', () => {
     for (const opt of ['--dry-run', '--yes', '--all']) expect(f.stdout).toContain(opt);
   });
 
-  it('scan keeps a private V8 code cache of its bundle; the report is the same without it, with it and with a corrupt one', () => {
+  it('scan keeps a private V8 code cache of its bundle and of the command line; the report is the same without it, with it and with a corrupt one', () => {
     const dir = path.join(tmpDir(), 'cache');
     const demo = path.join(REPO, 'fixtures', 'projects', 'demo');
     const args = ['scan', '--format', 'json', demo];
     const off = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: 'off' } });
     expect(off.code, describeRun(args, off)).toBe(1);
+    expect(fs.existsSync(dir)).toBe(false);
     const first = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: dir } });
     expect(first.stdout).toBe(off.stdout);
-    const files = fs.readdirSync(dir);
-    expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^scan-[A-Z0-9]+-node[^/]+\.v8cache$/);
-    const cache = path.join(dir, files[0]!);
+    // One cache for the command line (dist/cli.js loads it: commander, the program), one for scan.
+    const files = fs.readdirSync(dir).sort();
+    expect(files).toHaveLength(2);
+    expect(files[0]).toMatch(/^cli-[A-Z0-9]+-node[^/]+\.v8cache$/);
+    expect(files[1]).toMatch(/^scan-[A-Z0-9]+-node[^/]+\.v8cache$/);
+    const caches = files.map((f) => path.join(dir, f));
+    const cache = caches[1]!;
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
-    expect(fs.statSync(cache).mode & 0o777).toBe(0o600);
-    // V8 accepts it: the second run does not write it again.
-    const written = fs.statSync(cache).mtimeMs;
+    for (const f of caches) expect(fs.statSync(f).mode & 0o777).toBe(0o600);
+    // V8 accepts them: the second run writes neither again.
+    const written = caches.map((f) => fs.statSync(f).mtimeMs);
     const second = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: dir } });
     expect(second.stdout).toBe(off.stdout);
-    expect(fs.statSync(cache).mtimeMs).toBe(written);
+    expect(caches.map((f) => fs.statSync(f).mtimeMs)).toEqual(written);
+    // Nor does another command, which uses the command line's cache and writes its own.
+    const rules = runCli(['rules'], { env: { SHIPSHAPE_CACHE_DIR: dir } });
+    expect(rules.code, describeRun(['rules'], rules)).toBe(0);
+    expect(rules.stdout).toBe(runCli(['rules'], { env: { SHIPSHAPE_CACHE_DIR: 'off' } }).stdout);
+    expect(caches.map((f) => fs.statSync(f).mtimeMs)).toEqual(written);
+    expect(fs.readdirSync(dir).sort()).toEqual(files);
     // V8 rejects a corrupt one: same report, and the cache is written again.
     fs.writeFileSync(cache, 'not a code cache');
     const third = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: dir } });
     expect(third.code).toBe(1);
     expect(third.stdout).toBe(off.stdout);
     expect(fs.statSync(cache).size).toBeGreaterThan(1000);
+    expect(fs.statSync(caches[0]!).mtimeMs).toBe(written[0]);
+    fs.writeFileSync(caches[0]!, 'not a code cache');
+    const fourth = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: dir } });
+    expect(fourth.code).toBe(1);
+    expect(fourth.stdout).toBe(off.stdout);
+    expect(fs.statSync(caches[0]!).size).toBeGreaterThan(1000);
     // A directory that cannot be made (mkdir -p would loop forever under /proc): no cache, same report.
     if (fs.existsSync('/proc/self')) {
       const nowhere = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: '/proc/shipshape-test/cache' }, timeoutMs: 60_000 });
@@ -327,7 +374,7 @@ describe('CLI basics', () => {
   });
 
   it('a reader that goes away early (`rules | head -1`) ends the output quietly: no stack trace, usual exit code', async () => {
-    for (const args of [['rules'], ['scan', '--format', 'json', path.join(REPO, 'fixtures', 'projects', 'demo')]]) {
+    for (const args of [['rules'], ['--version'], ['--help'], ['explain', ruleIds[0]!], ['scan', '--format', 'json', path.join(REPO, 'fixtures', 'projects', 'demo')]]) {
       const child = spawn(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       // The read end is closed before the CLI writes anything: its writes fail with EPIPE.
       child.stdout.destroy();
@@ -335,7 +382,7 @@ describe('CLI basics', () => {
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
       expect(stderr, args.join(' ')).toBe('');
-      expect(code, args.join(' ')).toBe(args[0] === 'rules' ? 0 : 1);
+      expect(code, args.join(' ')).toBe(args[0] === 'scan' ? 1 : 0);
     }
   });
 

@@ -1,7 +1,5 @@
-// `rules`, `explain` and `init` read the rules' metadata generated at build time (src/generated/meta.ts):
-// they load no rule module, parser or YAML library, so they start as fast as `--version` (issue 9).
-import fs from 'node:fs';
-import path from 'node:path';
+// `rules` and `explain` read the rules' metadata generated at build time (src/generated/meta.ts): they
+// load no rule module, parser or YAML library, so they start about as fast as `--version` (issue 9).
 import { ruleMeta } from '../generated/meta.js';
 import { c, colorWanted, setColor } from '../render/color.js';
 
@@ -42,21 +40,5 @@ export function runExplain(id: string): number {
     out.push('', c.bold('Options (.shipshape.yml)'), ...Object.entries(r.defaults).map(([k, v]) => `- ${k}: ${JSON.stringify(v)}`));
   }
   process.stdout.write(out.join('\n') + '\n');
-  return 0;
-}
-
-export async function runInit(root: string): Promise<number> {
-  const { CONFIG_FILE, starterConfig } = await import('../config.js');
-  const file = path.join(root, CONFIG_FILE);
-  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
-    process.stderr.write(`shipshape: ${root}: not a directory\n`);
-    return 2;
-  }
-  if (fs.existsSync(file)) {
-    process.stderr.write(`shipshape: ${file} exists; not overwritten\n`);
-    return 2;
-  }
-  fs.writeFileSync(file, starterConfig(ruleMeta), { flag: 'wx' });
-  process.stdout.write(`wrote ${file}\n`);
   return 0;
 }
