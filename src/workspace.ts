@@ -53,10 +53,17 @@ export interface Parser<T> {
   key: string;
   /** Parse text; throw FileError (or any error) for input it cannot parse. */
   parse(text: string, file: string): T;
+  /**
+   * Frees what a parse holds outside the JS heap (a tree-sitter tree lives in WebAssembly memory,
+   * which the garbage collector only gives back when it finalizes the tree, long after). Called
+   * when the workspace drops the parse because the file's text changed (see dropParses).
+   */
+  dispose?(value: T): void;
 }
 export interface AsyncParser<T> {
   key: string;
   parse(text: string, file: string): Promise<T>;
+  dispose?(value: T): void;
 }
 
 /**
@@ -122,6 +129,15 @@ export class Workspace {
   /** Positions in the change log of path changes (creations and their roll-backs), ascending. */
   private pathChanges: number[] = [];
   private memos = new Map<string, { value: unknown; reads: ReadSet; mark: number }>();
+  /**
+   * Per file, the keys of the memos whose computation read its text. When the text changes those
+   * memos can never be returned again (changedSince), so they are dropped at once instead of when
+   * their key is next asked for — which may be never: their values (an app's analysis, the parsed
+   * compose files of a whole repository) held every superseded parse alive until the end of a fix.
+   */
+  private memoReaders = new Map<string, Set<string>>();
+  /** Parser key → its dispose(), for the parses the workspace drops (see Parser.dispose). */
+  private disposers = new Map<string, (value: unknown) => void>();
   /** Path indexes derived from records; dropped whenever a file is created or removed. */
   private index: { sorted: Map<string, string[]>; byDir?: Map<string, string[]>; byName?: Map<string, string[]>; memo: Map<string, unknown> } = { sorted: new Map(), memo: new Map() };
   /** Files that could not be read or parsed. */
@@ -431,6 +447,7 @@ export class Workspace {
     this.reads?.texts.add(f);
     const cache = this.cacheFor(f);
     if (cache.has(parser.key)) return cache.get(parser.key) as T | undefined;
+    if (parser.dispose) this.disposers.set(parser.key, parser.dispose as (value: unknown) => void);
     const text = this.text(f);
     let result: T | undefined;
     if (text !== undefined) {
@@ -449,6 +466,7 @@ export class Workspace {
     this.reads?.texts.add(f);
     const cache = this.cacheFor(f);
     if (cache.has(parser.key)) return (await cache.get(parser.key)) as T | undefined;
+    if (parser.dispose) this.disposers.set(parser.key, parser.dispose as (value: unknown) => void);
     const text = this.text(f);
     const p = (async () => {
       if (text === undefined) return undefined;
@@ -467,6 +485,25 @@ export class Workspace {
     let c = this.parses.get(f);
     if (!c) this.parses.set(f, (c = new Map()));
     return c;
+  }
+
+  /**
+   * Forget the parses of a file whose text changed, and free what they hold outside the heap. Safe
+   * because nothing can read them again: every computation that read the old text (the memos
+   * below, the fix session's cached detections) is invalidated by the same change, parses are
+   * cached per file and never shared between files or workspaces, and rules keep no parse across
+   * a change (they run one at a time and hand back plain data). Only the engine's fix session
+   * changes texts (setText, createFile, restore), between rule runs.
+   */
+  private dropParses(f: string): void {
+    const cache = this.parses.get(f);
+    if (!cache) return;
+    this.parses.delete(f);
+    for (const [key, value] of cache) {
+      const dispose = this.disposers.get(key);
+      // Async parses are cached as promises (one may still be pending): free once it settles.
+      if (dispose) void Promise.resolve(value).then((v) => v !== undefined && dispose(v));
+    }
   }
 
   private recordParseError(file: string, e: unknown): void {
@@ -539,7 +576,7 @@ export class Workspace {
     }
     const mark = this.changeMark;
     const { value, reads } = await this.track(compute);
-    this.memos.set(key, { value, reads, mark });
+    this.keepMemo(key, value, reads, mark);
     return value;
   }
 
@@ -562,8 +599,17 @@ export class Workspace {
       this.reads = outer;
       if (outer) mergeReads(outer, reads);
     }
-    this.memos.set(key, { value, reads, mark });
+    this.keepMemo(key, value, reads, mark);
     return value;
+  }
+
+  private keepMemo(key: string, value: unknown, reads: ReadSet, mark: number): void {
+    this.memos.set(key, { value, reads, mark });
+    for (const f of reads.texts) {
+      let keys = this.memoReaders.get(f);
+      if (!keys) this.memoReaders.set(f, (keys = new Set()));
+      keys.add(key);
+    }
   }
 
   /** A mark in the change log, for changedSince(). */
@@ -572,6 +618,13 @@ export class Workspace {
   }
 
   private logChange(file: string, pathChanged: boolean): void {
+    // Memos that read this file's text are stale from now on (a memo computed later is keyed here
+    // again; one kept under a key that has since been computed again without reading the file is not).
+    const readers = this.memoReaders.get(file);
+    if (readers) {
+      this.memoReaders.delete(file);
+      for (const key of readers) if (this.memos.get(key)?.reads.texts.has(file)) this.memos.delete(key);
+    }
     this.lastChange.set(file, this.changeLog.length);
     if (pathChanged) this.pathChanges.push(this.changeLog.length);
     this.changeLog.push([file, pathChanged]);
@@ -604,9 +657,11 @@ export class Workspace {
     const r = this.records.get(f);
     if (!r) throw new Error(`setText: unknown file ${f}`);
     if (!r.loaded) this.load(r);
-    if (r.text !== text) this.logChange(f, false);
+    // The same text keeps its parses: nothing that read them is invalidated.
+    if (r.text === text) return;
+    this.logChange(f, false);
     r.text = text;
-    this.parses.delete(f);
+    this.dropParses(f);
   }
 
   createFile(file: string, text: string): void {
@@ -621,7 +676,7 @@ export class Workspace {
       text,
       format: { bom: false, crlf: false, mode: 0o644 },
     });
-    this.parses.delete(f);
+    this.dropParses(f);
     this.logChange(f, true);
     this.reindex();
   }
@@ -652,7 +707,7 @@ export class Workspace {
       if (!s) {
         if (r.created) {
           this.records.delete(p);
-          this.parses.delete(p);
+          this.dropParses(p);
           this.logChange(p, true);
           this.reindex();
         }
@@ -660,7 +715,7 @@ export class Workspace {
       }
       if (r.text !== s.text) {
         r.text = s.text;
-        this.parses.delete(p);
+        this.dropParses(p);
         this.logChange(p, false);
       }
     }

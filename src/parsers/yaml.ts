@@ -38,7 +38,9 @@ function parseYamlText(text: string, file: string): YamlModel {
   // library recurse until it exhausts the stack (and, at a million levels, the heap).
   checkFlowDepth(text, file);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, merge: true, uniqueKeys: true, prettyErrors: false, keepSourceTokens: true });
+  // No keepSourceTokens: nothing reads the CST tokens it would attach to every node (srcToken), and
+  // they doubled what a compose file's model keeps alive for the whole run.
+  const doc = parseDocument(text, { lineCounter: lines, merge: true, uniqueKeys: true, prettyErrors: false });
   const first = doc.errors[0];
   if (first) throw yamlError(first, doc, text, lines, file);
   checkDepth(doc.contents as Node | null, 0, file, lines);

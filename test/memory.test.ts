@@ -1,0 +1,194 @@
+// What the workspace lets go of when a fix changes a file (issue 9, peak memory): the parses of
+// the old text (a Python tree's WebAssembly memory is freed at once) and the memos that read it.
+import fs from 'node:fs';
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Node as TSNode } from 'web-tree-sitter';
+import { openWorkspace, planFixes } from '../src/api.js';
+import { python, pythonParser, type PythonModel } from '../src/parsers/python.js';
+import { Workspace, type AsyncParser, type Parser } from '../src/workspace.js';
+
+const PROJECTS = path.join(__dirname, '..', 'fixtures', 'projects');
+
+/** A parser that counts its parses and records what it is asked to dispose. */
+function countingParser(key: string): Parser<{ text: string }> & { disposed: string[] } {
+  const disposed: string[] = [];
+  return { key, disposed, parse: (text) => ({ text }), dispose: (v) => void disposed.push(v.text) };
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe('parses of a changed text are disposed', () => {
+  it('setText disposes the parses of the old text, once, and only when the text changes', async () => {
+    const ws = Workspace.fromFiles({ 'a.txt': 'one', 'b.txt': 'bee' });
+    const p = countingParser('count');
+    const first = ws.parse('a.txt', p)!;
+    ws.parse('b.txt', p);
+    // The same text: nothing that read the parse is invalidated, so it is kept.
+    ws.setText('a.txt', 'one');
+    await settle();
+    expect(p.disposed).toEqual([]);
+    expect(ws.parse('a.txt', p)).toBe(first);
+    ws.setText('a.txt', 'two');
+    await settle();
+    expect(p.disposed).toEqual(['one']);
+    const second = ws.parse('a.txt', p)!;
+    expect(second).not.toBe(first);
+    expect(second.text).toBe('two');
+    // A text never parsed since the change has nothing to dispose.
+    ws.setText('a.txt', 'three');
+    ws.setText('a.txt', 'four');
+    await settle();
+    expect(p.disposed).toEqual(['one', 'two']);
+  });
+
+  it('restore disposes the parses of the texts it rolls back, and of files it removes', async () => {
+    const ws = Workspace.fromFiles({ 'a.txt': 'one' });
+    const p = countingParser('count');
+    ws.parse('a.txt', p);
+    const snap = ws.snapshot();
+    ws.setText('a.txt', 'two');
+    ws.createFile('new.txt', 'created');
+    ws.parse('a.txt', p);
+    ws.parse('new.txt', p);
+    ws.restore(snap);
+    await settle();
+    expect(p.disposed.sort()).toEqual(['created', 'one', 'two']);
+    expect(ws.parse('a.txt', p)!.text).toBe('one');
+    expect(ws.exists('new.txt')).toBe(false);
+  });
+
+  it('an async parse still pending when the text changes is disposed once it settles', async () => {
+    const ws = Workspace.fromFiles({ 'a.txt': 'one' });
+    const disposed: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const p: AsyncParser<{ text: string }> = {
+      key: 'slow',
+      parse: async (text) => {
+        await gate;
+        return { text };
+      },
+      dispose: (v) => void disposed.push(v.text),
+    };
+    const pending = ws.parseAsync('a.txt', p);
+    ws.setText('a.txt', 'two');
+    await settle();
+    expect(disposed).toEqual([]);
+    release();
+    expect((await pending)!.text).toBe('one');
+    await settle();
+    expect(disposed).toEqual(['one']);
+  });
+
+  it("a Python file's old tree is deleted; its new text gets a tree of its own", async () => {
+    const ws = Workspace.fromFiles({ 'app.py': 'import os\nA = os.getenv("A")\n' });
+    const old = (await python(ws, 'app.py'))!;
+    ws.setText('app.py', 'B = 1\n');
+    await settle();
+    expect((old.tree as unknown as Record<number, number>)[0]).toBe(0); // web-tree-sitter's handle of a deleted tree
+    const m = (await python(ws, 'app.py'))!;
+    expect(m.root.namedChildren.map((c) => c?.text)).toEqual(['B = 1']);
+  });
+});
+
+describe('memos that read a changed file are dropped at once', () => {
+  // The collector, to see what is still reachable (a memo's value is held by nothing else here).
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+
+  it('a memo whose value is no longer reachable after a change of a file it read (and only then)', async () => {
+    const ws = Workspace.fromFiles({ 'a.txt': 'alpha', 'b.txt': 'beta' });
+    const refs = await (async () => {
+      const ofA = await ws.memo('reads a', async () => ({ text: ws.text('a.txt') }));
+      const ofB = ws.memoSync('reads b', () => ({ text: ws.text('b.txt') }));
+      return { ofA: new WeakRef(ofA), ofB: new WeakRef(ofB) };
+    })();
+    ws.setText('a.txt', 'changed');
+    // WeakRefs keep their targets alive until the current job ends.
+    await settle();
+    gc();
+    expect(refs.ofA.deref()).toBeUndefined();
+    expect(refs.ofB.deref()).toEqual({ text: 'beta' });
+    // Both still answer as before: a hit for b, a new computation for a.
+    expect(ws.memoSync('reads b', () => ({ text: 'recomputed' }))).toBe(refs.ofB.deref());
+    expect(await ws.memo('reads a', async () => ({ text: ws.text('a.txt') }))).toEqual({ text: 'changed' });
+  });
+
+  it('a memo computed again since without reading the file is kept', async () => {
+    const ws = Workspace.fromFiles({ 'a.txt': 'alpha', 'b.txt': 'beta', 'switch': 'a' });
+    const compute = () => ({ text: ws.text(ws.text('switch') === 'a' ? 'a.txt' : 'b.txt') });
+    expect(ws.memoSync('either', compute)).toEqual({ text: 'alpha' });
+    ws.setText('switch', 'b');
+    const now = ws.memoSync('either', compute);
+    expect(now).toEqual({ text: 'beta' });
+    // The earlier computation read a.txt; this one did not: a change of a.txt leaves it.
+    ws.setText('a.txt', 'changed');
+    expect(ws.memoSync('either', () => ({ text: 'recomputed' }))).toBe(now);
+  });
+});
+
+describe('a fix run frees the trees of superseded Python texts and never reads them again', () => {
+  // Every read of a node of a deleted tree throws (web-tree-sitter would read freed memory).
+  const proto = TSNode.prototype as unknown as Record<string, unknown>;
+  const originals = new Map<string, PropertyDescriptor>();
+  const poison = () => {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name === 'constructor') continue;
+      const d = Object.getOwnPropertyDescriptor(proto, name)!;
+      originals.set(name, d);
+      const check = (self: { tree: Record<number, number> }) => {
+        if (self.tree[0] === 0) throw new Error(`read of ${name} on a node of a freed tree`);
+      };
+      if (d.get) {
+        const get = d.get;
+        Object.defineProperty(proto, name, { ...d, get(this: { tree: Record<number, number> }) { check(this); return get.call(this); } });
+      } else if (typeof d.value === 'function') {
+        const fn = d.value as (...a: unknown[]) => unknown;
+        Object.defineProperty(proto, name, { ...d, value(this: { tree: Record<number, number> }, ...a: unknown[]) { check(this); return fn.apply(this, a); } });
+      }
+    }
+  };
+  afterEach(() => {
+    for (const [name, d] of originals) Object.defineProperty(proto, name, d);
+    originals.clear();
+  });
+
+  // Projects whose fixes change Python files over several passes and rounds (re-parsed each time).
+  for (const project of ['demo', 'kabul-sweets', 'rag-profile-agent']) {
+    it(project, async () => {
+      const dir = path.join(PROJECTS, project);
+      expect(fs.existsSync(dir)).toBe(true);
+      const run = async () => {
+        const ws = openWorkspace(dir);
+        const plan = await planFixes(ws, { all: true });
+        return { changes: plan.changes.map((c) => [c.file, c.after]), outcomes: plan.outcomes.map((o) => [o.finding.id, o.status, o.reason]), failures: plan.session.failures, errors: ws.errors };
+      };
+      // Without freeing (the parser's dispose taken away), then with it and the poisoned nodes.
+      const dispose = pythonParser.dispose!;
+      let expected: Awaited<ReturnType<typeof run>>;
+      try {
+        delete pythonParser.dispose;
+        expected = await run();
+      } finally {
+        pythonParser.dispose = dispose;
+      }
+      const freed: PythonModel[] = [];
+      pythonParser.dispose = (m) => {
+        freed.push(m);
+        dispose(m);
+      };
+      poison();
+      try {
+        const got = await run();
+        expect(got.failures).toEqual([]);
+        expect(got).toEqual(expected);
+      } finally {
+        pythonParser.dispose = dispose;
+      }
+      expect(freed.length).toBeGreaterThan(0);
+    });
+  }
+});
