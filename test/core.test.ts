@@ -156,6 +156,31 @@ describe('fix session', () => {
     expect(ws.text('Dockerfile')).toBe('# base\nFROM alpine:3.20\nLABEL a=b\n# run it\nCMD ["SERVE","--port","80"]\n');
   });
 
+  it('detects again between passes only the rules with findings still to fix', async () => {
+    // A rule that reads the Dockerfile too but has nothing to fix: the passes that apply execCmd and
+    // then upperCmd (which waits for execCmd's overlapping edit) change what it read, yet only the
+    // scans before and after the passes need its findings.
+    let calls = 0;
+    const watcher: Rule = defineRule({
+      ...addLabel,
+      id: 'test/watcher',
+      detect(ctx) {
+        calls++;
+        return addLabel.detect(ctx);
+      },
+      fix: undefined,
+    });
+    const ws = Workspace.fromFiles({ Dockerfile: dockerText });
+    const plan = await planFixes(ws, { rules: [execCmd, upperCmd, watcher], all: true });
+    expect(plan.outcomes.map((o) => [o.finding.rule, o.status])).toEqual([
+      ['test/exec-cmd', 'applied'],
+      ['test/upper-cmd', 'applied'],
+    ]);
+    expect(ws.text('Dockerfile')).toBe('# base\nFROM alpine:3.20\n# run it\nCMD ["SERVE","--port","80"]\n');
+    expect(plan.findings.filter((f) => f.rule === 'test/watcher').map((f) => f.fixable)).toEqual([false]);
+    expect(calls).toBe(2);
+  });
+
   it('reports a fix that no longer applies as resolved or conflict, never garbled', async () => {
     const ws = Workspace.fromFiles({ Dockerfile: dockerText });
     const session = new FixSession(ws, [execCmd, upperCmd]);

@@ -228,8 +228,16 @@ export class FixSession {
     const wanted = new Map(targets.map((f) => [f.id, f]));
     const outcomes = new Map<string, Outcome>();
     for (let pass = 0; pass < MAX_PASSES && outcomes.size < wanted.size; pass++) {
+      // Only the rules that still have a wanted finding without an outcome are detected again: the
+      // findings of the others cannot become pending, and detecting them after every pass (most
+      // passes change files every rule reads) was most of the cost of a fix run. Their cached
+      // findings are dropped as usual when a fix changes what they read, and the next scan()
+      // detects them once on the state after all the passes.
+      const open = new Set<string>();
+      for (const [id, f] of wanted) if (!outcomes.has(id)) open.add(f.rule);
       const pending: Finding[] = [];
       for (const rule of this.rules) {
+        if (!open.has(rule.id)) continue;
         for (const f of await this.detect(rule)) if (wanted.has(f.id) && !outcomes.has(f.id)) pending.push(f);
       }
       // Wanted findings that are no longer detected were resolved by earlier fixes.
