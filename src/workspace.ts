@@ -128,6 +128,13 @@ export class Workspace {
   private lastChange = new Map<string, number>();
   /** Positions in the change log of path changes (creations and their roll-backs), ascending. */
   private pathChanges: number[] = [];
+  /**
+   * The position of the latest path change each read of a ReadSet would see (see pathAffects):
+   * `p\0path`, `k\0kind`, `d\0dir` (direct files), `u\0kind\0dir` (at any depth, kind '' for all).
+   * changedSince looks a read set up here instead of testing it against each path change: after a
+   * fix pass that created hundreds of files, every memo hit tested each of them.
+   */
+  private lastPathChange = new Map<string, number>();
   private memos = new Map<string, { value: unknown; reads: ReadSet; mark: number }>();
   /**
    * Per file, the keys of the memos whose computation read its text. When the text changes those
@@ -625,8 +632,23 @@ export class Workspace {
       this.memoReaders.delete(file);
       for (const key of readers) if (this.memos.get(key)?.reads.texts.has(file)) this.memos.delete(key);
     }
-    this.lastChange.set(file, this.changeLog.length);
-    if (pathChanged) this.pathChanges.push(this.changeLog.length);
+    const at = this.changeLog.length;
+    this.lastChange.set(file, at);
+    if (pathChanged) {
+      this.pathChanges.push(at);
+      const kind = classify(file);
+      const last = this.lastPathChange;
+      last.set(`p\0${file}`, at);
+      last.set(`k\0${kind}`, at);
+      // Every directory the path is under ('' included), as filesUnder records them.
+      for (let i = file.lastIndexOf('/'), first = true; ; i = file.lastIndexOf('/', i - 1), first = false) {
+        const dir = i <= 0 ? '' : file.slice(0, i);
+        if (first) last.set(`d\0${dir}`, at);
+        last.set(`u\0\0${dir}`, at);
+        last.set(`u\0${kind}\0${dir}`, at);
+        if (i <= 0) break;
+      }
+    }
     this.changeLog.push([file, pathChanged]);
   }
 
@@ -644,8 +666,32 @@ export class Workspace {
     } else {
       for (let i = mark; i < this.changeLog.length; i++) if (r.texts.has(this.changeLog[i]![0])) return true;
     }
-    for (let j = this.pathChanges.length - 1; j >= 0 && this.pathChanges[j]! >= mark; j--) {
-      if (pathAffects(r, this.changeLog[this.pathChanges[j]!]![0])) return true;
+    // The first path change at or after the mark (positions ascend).
+    const pc = this.pathChanges;
+    let first = 0;
+    for (let hi = pc.length; first < hi; ) {
+      const mid = (first + hi) >>> 1;
+      if (pc[mid]! < mark) first = mid + 1;
+      else hi = mid;
+    }
+    if (first === pc.length) return false;
+    if (r.all) return true;
+    const reads = r.paths.size + r.kinds.size + r.dirs.size + r.prefixes.size;
+    if (pc.length - first <= reads) {
+      for (let j = pc.length - 1; j >= first; j--) if (pathAffects(r, this.changeLog[pc[j]!]![0])) return true;
+      return false;
+    }
+    // The same test as pathAffects for each path change since the mark, one look-up per read (the
+    // texts read need none: a path change is in the change log, which the loop above searched).
+    const since = (key: string) => (this.lastPathChange.get(key) ?? -1) >= mark;
+    for (const p of r.paths) if (since(`p\0${p}`)) return true;
+    for (const k of r.kinds) if (since(`k\0${k}`)) return true;
+    for (const d of r.dirs) if (since(`d\0${d}`)) return true;
+    for (const key of r.prefixes) if (since(`u\0${key}`)) return true;
+    if (r.preds.length === 0) return false;
+    for (let j = pc.length - 1; j >= first; j--) {
+      const p = this.changeLog[pc[j]!]![0];
+      for (const pred of r.preds) if (pred(p)) return true;
     }
     return false;
   }

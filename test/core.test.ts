@@ -114,6 +114,62 @@ describe('workspace', () => {
     expect(ws.errors).toEqual([{ file: 'Dockerfile', line: 2, message: 'unknown instruction "RUNN"' }]);
   });
 
+  it('tells whether files created since a mark affect what a computation read, however many were created', async () => {
+    const base: Record<string, string> = {
+      'Dockerfile': 'FROM a\n', 'app/main.py': 'x = 1\n', 'app/sub/util.py': 'y = 1\n', 'deploy/compose.yml': 'services: {}\n',
+      'web/src/index.ts': 'export {}\n', 'README.md': '#\n',
+    };
+    // What each computation reads: one kind of read each, then a mix.
+    const readers: [string, (ws: Workspace) => void][] = [
+      ['kind', (ws) => void ws.files('python')],
+      ['dir', (ws) => void ws.filesIn('app')],
+      ['root dir', (ws) => void ws.filesIn('')],
+      ['under', (ws) => void ws.filesUnder('app')],
+      ['under kind', (ws) => void ws.filesUnder('web', 'typescript')],
+      ['under root', (ws) => void ws.filesUnder('', 'compose')],
+      ['under root, any kind', (ws) => void ws.filesUnder('')],
+      ['path', (ws) => void ws.exists('app/new.py')],
+      ['text', (ws) => void ws.text('lib/new.txt')],
+      ['named', (ws) => void ws.filesNamed('.dockerignore')],
+      ['text only', (ws) => void ws.text('app/main.py')],
+      ['mix', (ws) => { ws.filesIn('deploy'); ws.exists('x/y.md'); ws.filesUnder('lib', 'python'); ws.text('README.md'); }],
+    ];
+    const created = [
+      'app/new.py', 'app/sub/deeper/z.py', 'lib/new.txt', 'lib/pkg/mod.py', 'web/src/a.ts', 'web/b.ts', 'web/src/c.css',
+      'deploy/compose.override.yml', 'other/compose.yml', 'svc/.dockerignore', '.dockerignore', 'x/y.md', 'top.txt', 'appx/q.py',
+    ];
+    const dirOf = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
+    for (const [name, read] of readers) {
+      // One created file at a time (each alone: fewer changes than reads), three at a time, then all
+      // at once (more changes than reads: the look-ups instead of a test per change).
+      const triples = created.map((_, i) => [0, 1, 2].map((k) => created[(i + k) % created.length]!));
+      for (const batch of [...created.map((c) => [c]), ...triples, created]) {
+        const ws = Workspace.fromFiles(base);
+        const { reads } = await ws.track(async () => read(ws));
+        const mark = ws.changeMark;
+        for (const f of batch) ws.createFile(f, '\n');
+        const expected = batch.some(
+          (p) =>
+            reads.paths.has(p) || reads.texts.has(p) || reads.kinds.has(classify(p)) || reads.dirs.has(dirOf(p)) ||
+            [...reads.prefixes].some((k) => {
+              const [kind, d] = k.split('\0') as [string, string];
+              return (d === '' || p.startsWith(d + '/')) && (kind === '' || classify(p) === kind);
+            }) ||
+            reads.preds.some((pred) => pred(p)),
+        );
+        expect(ws.changedSince(reads, mark), `${name} after creating ${batch.join(', ')}`).toBe(expected);
+      }
+    }
+    // Roll-backs of created files are path changes too.
+    const ws = Workspace.fromFiles(base);
+    const snap = ws.snapshot();
+    for (const f of created) ws.createFile(f, '\n');
+    const { reads } = await ws.track(async () => void ws.filesUnder('lib'));
+    const mark = ws.changeMark;
+    ws.restore(snap);
+    expect(ws.changedSince(reads, mark)).toBe(true);
+  });
+
   it('parses each file once', () => {
     const ws = Workspace.fromFiles({ Dockerfile: 'FROM alpine\n' });
     expect(dockerfile(ws, 'Dockerfile')).toBe(dockerfile(ws, 'Dockerfile'));
