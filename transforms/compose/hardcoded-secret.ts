@@ -140,20 +140,25 @@ interface Data {
   variable: string;
 }
 
-function groups(ws: Workspace): { cf: ComposeFile; variable: string; occs: Occurrence[] }[] {
-  const out: { cf: ComposeFile; variable: string; occs: Occurrence[] }[] = [];
-  for (const file of composeFiles(ws)) {
-    if (isDevComposeFile(file)) continue;
-    const cf = compose(ws, file);
-    if (!cf) continue;
-    const byVar = new Map<string, Occurrence[]>();
-    for (const o of occurrences(cf)) {
-      const list = byVar.get(o.variable) ?? [];
-      list.push(o);
-      byVar.set(o.variable, list);
-    }
-    for (const [variable, occs] of byVar) out.push({ cf, variable, occs });
+type Group = { cf: ComposeFile; variable: string; occs: Occurrence[] };
+
+function groups(ws: Workspace): Group[] {
+  return composeFiles(ws).flatMap((file) => groupsIn(ws, file));
+}
+
+/** The groups of one compose file: they depend on its text alone (a fix needs only its finding's file). */
+function groupsIn(ws: Workspace, file: string): Group[] {
+  const out: Group[] = [];
+  if (isDevComposeFile(file)) return out;
+  const cf = compose(ws, file);
+  if (!cf) return out;
+  const byVar = new Map<string, Occurrence[]>();
+  for (const o of occurrences(cf)) {
+    const list = byVar.get(o.variable) ?? [];
+    list.push(o);
+    byVar.set(o.variable, list);
   }
+  for (const [variable, occs] of byVar) out.push({ cf, variable, occs });
   return out;
 }
 
@@ -195,7 +200,7 @@ export default defineRule({
   },
   fix(finding, ctx) {
     const { variable } = finding.data as Data;
-    const g = groups(ctx.ws).find((x) => x.cf.file === finding.file && x.variable === variable);
+    const g = ctx.ws.kindOf(finding.file) === 'compose' ? groupsIn(ctx.ws, finding.file).find((x) => x.variable === variable) : undefined;
     if (!g) return null;
     const edits: FileEdit[] = [];
     const t = g.cf.target;
