@@ -94,6 +94,31 @@ describe('style detection', () => {
     expect(styleOf(load('a: "x"\n').t).quote).toBe('"');
   });
 
+  it('counts the quoted scalars of every place a search of the document meets (keys, flow, complex keys, anchors)', () => {
+    const texts = [
+      "'a': \"x\"\n\"b\": \"y\"\n",
+      "a: ['x', 'y', \"z\"]\nb: {\"k\": \"v\"}\n",
+      "? {'k1': 'v1', 'k2': x}\n: \"v\"\nc: &q \"w\"\nd: *q\ne: *q\n",
+      "base: &b {'u': 1}\nsvc:\n  <<: *b\n  list:\n    - \"p\"\n    - [\"q\", {'r': \"s\"}]\n",
+      "# only comments 'x' \"y\"\n",
+    ];
+    for (const text of texts) {
+      const t = yamlTarget('f.yml', parseYaml(text));
+      let d = 0;
+      let s = 0;
+      visit(t.doc!, {
+        Scalar(_k, n) {
+          if (n.type === 'QUOTE_DOUBLE') d++;
+          else if (n.type === 'QUOTE_SINGLE') s++;
+        },
+      });
+      expect(styleOf(t).quote, text).toBe(s > d ? "'" : '"');
+    }
+    // Ties and near-ties: the count decides, so one scalar more either way flips it.
+    expect(styleOf(yamlTarget('f.yml', parseYaml("? {'k': 'v'}\n: \"a\"\n"))).quote).toBe("'");
+    expect(styleOf(yamlTarget('f.yml', parseYaml("? {'k': \"v\"}\n: \"a\"\n"))).quote).toBe('"');
+  });
+
   it('writes plain only what reads back as the same string in YAML 1.1 and 1.2', () => {
     for (const s of ['127.0.0.1', '1.2.3', 'postgres', 'service_healthy', '10s', '--reload', '${A:?A is required}', 'pg_isready -U app', 'a/b.c']) {
       expect(plainSafe(s), s).toBe(true);

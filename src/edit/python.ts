@@ -18,8 +18,25 @@ export interface ImportResult {
   edits: ModifyEdit[];
 }
 
+/**
+ * What boundNames and referencesTo find in a model, kept with it: the fixes of one pass are all
+ * computed on the same model of a file (several call sites each ask), and a model's text never changes.
+ */
+const perModel = new WeakMap<PythonModel, { bound?: ReadonlySet<string>; refs: Map<string, readonly PyNode[]> }>();
+
+function cacheOf(m: PythonModel): { bound?: ReadonlySet<string>; refs: Map<string, readonly PyNode[]> } {
+  let c = perModel.get(m);
+  if (!c) perModel.set(m, (c = { refs: new Map() }));
+  return c;
+}
+
 /** Names bound anywhere in a module (imports, assignments, defs, parameters…), for collision checks. */
-export function boundNames(m: PythonModel): Set<string> {
+export function boundNames(m: PythonModel): ReadonlySet<string> {
+  const c = cacheOf(m);
+  return (c.bound ??= findBoundNames(m));
+}
+
+function findBoundNames(m: PythonModel): Set<string> {
   const out = new Set<string>();
   for (const i of importsOf(m)) out.add(i.local);
   for (const n of m.root.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'with_item', 'function_definition', 'class_definition', 'parameters', 'lambda_parameters', 'as_pattern', 'global_statement', 'named_expression'])) {
@@ -318,7 +335,14 @@ export function afterLine(text: string, n: { endIndex: number } | number): numbe
  * written (attribute names `x.local` and keyword names `f(local=…)` are not references). Shadowing is
  * not resolved: a parameter or local variable of that name counts, which only keeps an import.
  */
-export function referencesTo(m: PythonModel, local: string): PyNode[] {
+export function referencesTo(m: PythonModel, local: string): readonly PyNode[] {
+  const refs = cacheOf(m).refs;
+  let out = refs.get(local);
+  if (!out) refs.set(local, (out = findReferences(m, local)));
+  return out;
+}
+
+function findReferences(m: PythonModel, local: string): PyNode[] {
   const out: PyNode[] = [];
   for (const id of m.root.descendantsOfType('identifier')) {
     if (!id || id.text !== local) continue;

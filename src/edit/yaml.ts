@@ -13,7 +13,7 @@
 //   `"no"`, `"5432:5432"`, `"1.0"` are quoted), otherwise quoted in the file's preferred quote style.
 // - Offsets are into the workspace text (LF line endings, no BOM); helpers throw YamlEditError for
 //   shapes they do not handle, so a fix can catch it and decline.
-import { isAlias, isMap, isPair, isScalar, isSeq, parse as parseYamlValue, Scalar, visit } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, parse as parseYamlValue, Scalar } from 'yaml';
 import type { Document, Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import type { ModifyEdit } from '../types.js';
 import { lineEndAfter, lineStartAt } from '../text.js';
@@ -144,11 +144,10 @@ function preferredQuote(t: YamlTarget): Quote {
   let d = 0;
   let s = 0;
   if (t.doc) {
-    visit(t.doc, {
-      Scalar(_k, n) {
-        if (n.type === Scalar.QUOTE_DOUBLE) d++;
-        else if (n.type === Scalar.QUOTE_SINGLE) s++;
-      },
+    eachNode(t.doc, (n) => {
+      if (!isScalar(n)) return;
+      if (n.type === Scalar.QUOTE_DOUBLE) d++;
+      else if (n.type === Scalar.QUOTE_SINGLE) s++;
     });
   }
   return s > d ? "'" : '"';
@@ -349,15 +348,35 @@ function flowContexts(doc: Document.Parsed | Document): Map<Node, boolean> {
   let m = flowIndexes.get(doc);
   if (!m) {
     const index = new Map<Node, boolean>();
-    visit(doc, {
-      Node(_k, n, path) {
-        if (!index.has(n)) index.set(n, path.some((p) => isFlow(p as Node)));
-        return undefined;
-      },
+    eachNode(doc, (n, inFlow) => {
+      if (!index.has(n)) index.set(n, inFlow);
     });
     flowIndexes.set(doc, (m = index));
   }
   return m;
+}
+
+/**
+ * Every node of a document in the order yaml's visit() meets them (depth first, a pair's key before
+ * its value, aliases not followed), with whether a flow collection encloses it: what visit's path
+ * told, without the frozen copy of the path visit makes for every collection and pair it enters
+ * (most of the cost of a visit of a big compose file).
+ */
+function eachNode(doc: Document.Parsed | Document, fn: (n: Node, inFlow: boolean) => void): void {
+  const walk = (n: unknown, inFlow: boolean): void => {
+    if (isPair(n)) {
+      walk(n.key, inFlow);
+      walk(n.value, inFlow);
+      return;
+    }
+    if (!isNode(n)) return;
+    fn(n, inFlow);
+    if (isMap(n) || isSeq(n)) {
+      const flow = inFlow || isFlow(n);
+      for (const item of (n as YAMLMap | YAMLSeq).items) walk(item, flow);
+    }
+  };
+  walk(doc.contents, false);
 }
 
 function indentString(n: number): string {
