@@ -237,6 +237,34 @@ describe('fix session', () => {
     expect(calls).toBe(2);
   });
 
+  it('asks the disk about a file to create once per path in a batch, and every time in a review', async () => {
+    // Two findings whose fixes create the same file: the second waits a pass, then conflicts.
+    const creator: Rule = defineRule({
+      ...addLabel,
+      id: 'test/creator',
+      detect: ({ ws }) => ws.files('dockerfile').map((f) => ({ file: f, line: 1, message: 'm', anchor: f })),
+      fix: () => [{ file: 'NOTES.txt', create: 'x\n' }],
+    });
+    const asked = (ws: Workspace) => {
+      const paths: string[] = [];
+      const real = ws.existsOnDisk.bind(ws);
+      ws.existsOnDisk = (f: string) => (paths.push(f), real(f));
+      return paths;
+    };
+    const ws = Workspace.fromFiles({ 'a/Dockerfile': dockerText, 'b/Dockerfile': dockerText });
+    const paths = asked(ws);
+    const plan = await planFixes(ws, { rules: [creator], all: true });
+    expect(plan.outcomes.map((o) => [o.finding.file, o.status])).toEqual([['a/Dockerfile', 'applied'], ['b/Dockerfile', 'conflict']]);
+    expect(paths).toEqual(['NOTES.txt']);
+    const review = Workspace.fromFiles({ 'a/Dockerfile': dockerText, 'b/Dockerfile': dockerText });
+    const reviewed = asked(review);
+    const session = new FixSession(review, [creator]);
+    const [first] = await session.scan();
+    await session.preview(first!);
+    expect((await session.applyOne(first!)).status).toBe('applied');
+    expect(reviewed).toEqual(['NOTES.txt', 'NOTES.txt']);
+  });
+
   it('reports a fix that no longer applies as resolved or conflict, never garbled', async () => {
     const ws = Workspace.fromFiles({ Dockerfile: dockerText });
     const session = new FixSession(ws, [execCmd, upperCmd]);

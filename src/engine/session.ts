@@ -55,6 +55,8 @@ export class FixSession {
   private failureKeys = new Set<string>();
   /** The last text of each file that passed validation. */
   private validated = new Map<string, string>();
+  /** During applyMany: whether something is on disk at a path the workspace does not list (see existsOnDisk). */
+  private onDisk: Map<string, boolean> | undefined;
   readonly failures: RuleFailure[] = [];
 
   constructor(
@@ -153,7 +155,7 @@ export class FixSession {
     for (const e of edits) {
       if (isCreate(e)) {
         if (this.ws.exists(e.file)) throw new EditError(`would create ${e.file}, which exists`);
-        if (this.ws.existsOnDisk(e.file)) throw new EditError(`would create ${e.file}, which exists on disk but was not scanned (ignored); not overwritten`);
+        if (this.existsOnDisk(e.file)) throw new EditError(`would create ${e.file}, which exists on disk but was not scanned (ignored); not overwritten`);
         if (created.has(e.file)) throw new EditError(`creates ${e.file} twice`);
         created.set(e.file, e.create);
       } else {
@@ -192,6 +194,19 @@ export class FixSession {
   }
 
   /**
+   * ws.existsOnDisk, asked once per path during applyMany: every fix that creates a file asks it when
+   * it is previewed and again when its pass commits (a file system call each; a fix run creates
+   * hundreds of files, each proposed by many fixes). Writing checks again that nothing appeared where
+   * a file is created (io/write.ts). The interactive review, which can last, asks the disk each time.
+   */
+  private existsOnDisk(file: string): boolean {
+    if (!this.onDisk) return this.ws.existsOnDisk(file);
+    let v = this.onDisk.get(file);
+    if (v === undefined) this.onDisk.set(file, (v = this.ws.existsOnDisk(file)));
+    return v;
+  }
+
+  /**
    * validateText, once per text: a fix's result is checked when it is previewed and again when the
    * pass commits it (the same text when no other fix of the pass touched the file).
    */
@@ -225,6 +240,15 @@ export class FixSession {
    * pass, and defers the rest to the next pass, where they are recomputed on the new text.
    */
   async applyMany(targets: Finding[]): Promise<Outcome[]> {
+    this.onDisk = new Map();
+    try {
+      return await this.applyPasses(targets);
+    } finally {
+      this.onDisk = undefined;
+    }
+  }
+
+  private async applyPasses(targets: Finding[]): Promise<Outcome[]> {
     const wanted = new Map(targets.map((f) => [f.id, f]));
     const outcomes = new Map<string, Outcome>();
     for (let pass = 0; pass < MAX_PASSES && outcomes.size < wanted.size; pass++) {
