@@ -451,9 +451,11 @@ function proxyService(p: Plan, o: Options, name: string): Record<string, YamlVal
   return svc;
 }
 
-async function plans(ws: Workspace, o: Options): Promise<{ cf: ComposeFile; result: Plan | { reason: string } }[]> {
+/** The plans of the compose files (of `only`, when given: a fix needs its finding's file alone). */
+async function plans(ws: Workspace, o: Options, only?: string): Promise<{ cf: ComposeFile; result: Plan | { reason: string } }[]> {
   const out: { cf: ComposeFile; result: Plan | { reason: string } }[] = [];
-  for (const f of ws.files('compose')) {
+  const files = only === undefined ? ws.files('compose') : ws.kindOf(only) === 'compose' ? [only] : [];
+  for (const f of files) {
     if (isDevComposeFile(f)) continue;
     const cf = compose(ws, f);
     if (!cf || !cf.servicesMap) continue;
@@ -525,7 +527,7 @@ export default defineRule({
   },
   async fix(finding, ctx) {
     const o = options(ctx.options);
-    const entry = (await plans(ctx.ws, o)).find((x) => x.cf.file === finding.file);
+    const entry = (await plans(ctx.ws, o, finding.file)).find((x) => x.cf.file === finding.file);
     if (!entry || 'reason' in entry.result) return null;
     const p = entry.result;
     const cf = p.cf;

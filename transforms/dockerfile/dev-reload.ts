@@ -66,9 +66,10 @@ export default defineRule({
 
 function itemsOf(ctx: RuleContext, only?: string): Item[] {
   const out: Item[] = [];
-  const devOnly = dockerfilesOnlyInDevCompose(ctx);
-  for (const file of ctx.ws.files('dockerfile')) {
-    if (only !== undefined && file !== only) continue;
+  // Kept while no compose file changes: a fix asks it again for its one Dockerfile.
+  const devOnly = ctx.ws.memoSync('dockerfile/dev-reload/dev-only', () => dockerfilesOnlyInDevCompose(ctx));
+  const files = only === undefined ? ctx.ws.files('dockerfile') : ctx.ws.kindOf(only) === 'dockerfile' ? [only] : [];
+  for (const file of files) {
     if (isDevDockerfile(file) || devOnly.has(file)) continue;
     const m = dockerfile(ctx.ws, file);
     if (!m || m.escape !== '\\') continue;
