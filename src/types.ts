@@ -69,6 +69,13 @@ export interface ModifyEdit {
   start: number;
   end: number;
   text: string;
+  /**
+   * A replacement that other fixes of the same rule make identically in this file (the import each
+   * call-site fix adds): fixes applied together in one pass make it once, instead of all but one
+   * waiting for the next pass. A rule sets it only where a fix computed after another one applied
+   * the edit would make exactly its other edits, so the result is the same either way.
+   */
+  shared?: boolean;
 }
 /** Create a file that does not exist yet. */
 export interface CreateEdit {

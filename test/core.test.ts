@@ -9,7 +9,7 @@ import { FixSession } from '../src/engine/session.js';
 import { openWorkspace, planFixes, scan } from '../src/api.js';
 import { dockerfile } from '../src/parsers/dockerfile.js';
 import { defineRule } from '../src/rule.js';
-import type { Rule } from '../src/types.js';
+import type { FileEdit, Rule } from '../src/types.js';
 import { Workspace, decodeText, encodeText, toBytes } from '../src/workspace.js';
 import { writeChanges } from '../src/io/write.js';
 import { tmpDir, writeTree } from './helpers/tree.js';
@@ -235,6 +235,47 @@ describe('fix session', () => {
     expect(ws.text('Dockerfile')).toBe('# base\nFROM alpine:3.20\n# run it\nCMD ["SERVE","--port","80"]\n');
     expect(plan.findings.filter((f) => f.rule === 'test/watcher').map((f) => f.fixable)).toEqual([false]);
     expect(calls).toBe(2);
+  });
+
+  it('applies a replacement that fixes of one rule share once, in one pass, with the same result as pass by pass', async () => {
+    // Each RUN is upper-cased; each fix also adds a LABEL after FROM unless there is one (the same
+    // replacement of the FROM line in every fix, as a call-site fix adds the same import).
+    const text = 'FROM alpine\nRUN a\nRUN b\nRUN c\n';
+    const upperRuns = (shared: boolean): { rule: Rule; detects: () => number } => {
+      let n = 0;
+      const rule = defineRule({
+        ...addLabel,
+        id: shared ? 'test/upper-runs-shared' : 'test/upper-runs',
+        detect({ ws }) {
+          n++;
+          const m = dockerfile(ws, 'Dockerfile')!;
+          return m.instructions
+            .filter((i) => i.keyword === 'RUN' && i.args !== i.args.toUpperCase())
+            .map((i) => ({ file: 'Dockerfile', start: i.start, end: i.end, message: 'lower', anchor: i.args, data: i.args }));
+        },
+        fix(finding, { ws }) {
+          const m = dockerfile(ws, 'Dockerfile')!;
+          const own = m.instructions.find((i) => i.keyword === 'RUN' && i.args === finding.data)!;
+          const edits: FileEdit[] = [{ file: 'Dockerfile', start: own.start, end: own.end, text: m.text.slice(own.start, own.end).replace(own.args, own.args.toUpperCase()) }];
+          const from = m.stages[0]!.from;
+          if (!m.instructions.some((i) => i.keyword === 'LABEL')) edits.push({ file: 'Dockerfile', start: from.start, end: from.end, text: `${m.text.slice(from.start, from.end)}\nLABEL x=y`, shared });
+          return edits;
+        },
+      });
+      return { rule, detects: () => n };
+    };
+    const results: string[] = [];
+    for (const shared of [true, false]) {
+      const { rule, detects } = upperRuns(shared);
+      const ws = Workspace.fromFiles({ Dockerfile: text });
+      const plan = await planFixes(ws, { rules: [rule], all: true });
+      expect(plan.outcomes.map((o) => o.status)).toEqual(['applied', 'applied', 'applied']);
+      results.push(ws.text('Dockerfile')!);
+      // Shared: the three fixes go in the first pass. Not shared: two wait for the second (recomputed
+      // without the LABEL, which is there by then). Then the scan after the passes finds nothing new.
+      expect(detects()).toBe(shared ? 2 : 3);
+    }
+    expect(results).toEqual(['FROM alpine\nLABEL x=y\nRUN A\nRUN B\nRUN C\n', 'FROM alpine\nLABEL x=y\nRUN A\nRUN B\nRUN C\n']);
   });
 
   it('asks the disk about a file to create once per path in a batch, and every time in a review', async () => {

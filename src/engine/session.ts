@@ -273,7 +273,7 @@ export class FixSession {
       }
       if (pending.length === 0) break;
       sortFindings(pending, this.rules);
-      const taken = new Map<string, { start: number; end: number; rule: string }[]>();
+      const taken = new Map<string, { start: number; end: number; rule: string; text: string; shared?: boolean }[]>();
       const touched = new Set<string>();
       const accepted: Preview[] = [];
       let deferred = 0;
@@ -288,7 +288,12 @@ export class FixSession {
           // Two rules inserting at the very same point (e.g. both appending to the last service of a
           // compose file, one of them a new top-level block) cannot know which text should come first:
           // the later one waits for the next pass and is recomputed on the new text.
-          return (taken.get(e.file) ?? []).some((t) => overlaps(t, e) || (t.start === t.end && e.start === e.end && t.start === e.start && t.rule !== f.rule));
+          // A shared replacement another fix of the rule makes identically is made once (commitTogether).
+          return (taken.get(e.file) ?? []).some(
+            (t) =>
+              !(e.shared && t.shared && e.start < e.end && t.rule === f.rule && t.start === e.start && t.end === e.end && t.text === e.text) &&
+              (overlaps(t, e) || (t.start === t.end && e.start === e.end && t.start === e.start && t.rule !== f.rule)),
+          );
         });
         const createdClash = p.edits!.some((e) => !isCreate(e) && touched.has(`create:${e.file}`));
         if (clash || createdClash) {
@@ -302,7 +307,7 @@ export class FixSession {
             touched.add(`create:${e.file}`);
           } else {
             const list = taken.get(e.file) ?? [];
-            list.push({ start: e.start, end: e.end, rule: f.rule });
+            list.push({ start: e.start, end: e.end, rule: f.rule, text: e.text, shared: e.shared });
             taken.set(e.file, list);
           }
         }
@@ -326,7 +331,15 @@ export class FixSession {
 
   /** Commit non-overlapping fixes of one pass at once; if the combination breaks a file, fall back to one by one. */
   private async commitTogether(accepted: Preview[], outcomes: Map<string, Outcome>): Promise<void> {
-    const edits = accepted.flatMap((p) => p.edits!);
+    // Shared replacements several accepted fixes make identically (see ModifyEdit.shared) go in once.
+    const seen = new Set<string>();
+    const edits = accepted.flatMap((p) => p.edits!).filter((e) => {
+      if (isCreate(e) || !e.shared) return true;
+      const key = `${e.file}\0${e.start}\0${e.end}\0${e.text}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     const snap = this.ws.snapshot();
     try {
       const files = await this.compute(edits);

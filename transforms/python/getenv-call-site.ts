@@ -155,6 +155,17 @@ export default defineRule({
     if (!plan.remove.length) {
       const edits = rewrite(m, 0);
       if (!edits) return null;
+      // The settings import is the same edit in the fix of every call site of the file: shared (see
+      // ModifyEdit.shared), so the file's sites can go in one pass. A site fixed after another one
+      // added the import gets the same rewrite and claims, and no import edit. Not shared when another
+      // site of the file has the same anchor: its finding's id, which counts such sites, would change
+      // with the first one's fix, and the engine tells it resolved — as between passes.
+      const anchorOf = (s: CallSite) => `${s.read.name}:${m.text.slice(s.read.useStart, s.read.useEnd)}`;
+      const anchor = anchorOf(site);
+      if (sites.filter((s) => s.read.file === r.file && anchorOf(s) === anchor).length === 1) {
+        const imports = settingsImport(m)?.[0]?.edits ?? [];
+        for (const e of edits) if (imports.some((i) => i.start === e.start && i.end === e.end && i.text === e.text)) e.shared = true;
+      }
       // Claims: empty insertions (they change nothing), see importPlan.
       return [...edits, ...plan.claims.map((at) => ({ file: r.file, start: at, end: at, text: '' }))];
     }
