@@ -2,8 +2,8 @@
 // The executable (dist/cli.js; issue 9, cold start). It is small and CommonJS (dist/package.json
 // says so), so that Node starts it without its ES module loader, and it loads nothing but what it
 // needs: `--version` is answered here; anything else runs the command line (src/cli.ts: commander,
-// the program, `rules`/`explain`/`init`), which scripts/build.mjs bundles as one CommonJS file,
-// compiled here with a V8 code cache as the bundles of scan/fix/bulk are (src/codecache.ts).
+// the program, `rules` and `explain`), which scripts/build.mjs bundles as one CommonJS file, compiled
+// here with a V8 code cache as the bundles of scan/fix/bulk/init are (src/codecache.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { isVersionOnly, writeVersion } from './cli/fastpath.js';

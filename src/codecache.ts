@@ -1,6 +1,6 @@
 // V8 code caches (issue 9, start-up): Node 20 has no compile cache, so large JavaScript is compiled
-// again on every run. runBundle compiles a bundle of ours (the command line, see src/bin.ts; scan, fix
-// and bulk, see src/cli/load.ts) with vm.Script and the code V8 compiled for it on an earlier run;
+// again on every run. runBundle compiles a bundle of ours (the command line, see src/bin.ts; scan, fix,
+// bulk and init, see src/cli/load.ts) with vm.Script and the code V8 compiled for it on an earlier run;
 // preloadCommonJs does the same for the TypeScript compiler (9 MB, ~0.3 s to compile) when a
 // repository has TypeScript. Caches live in $SHIPSHAPE_CACHE_DIR, else $XDG_CACHE_HOME/shipshape or
 // ~/.cache/shipshape (private to the user; a file of another user, or writable by others, is
