@@ -68,7 +68,7 @@ const fromSourcesOnly = {
   },
 };
 
-// The command line (src/cli.ts: commander, the program, rules/explain/init): one CommonJS file beside
+// The command line (src/cli.ts: commander, the program, rules and explain): one CommonJS file beside
 // the commands', loaded by src/bin.ts with a V8 code cache as they are.
 const cli = await build({
   entryPoints: { cli: 'src/cli.ts' },

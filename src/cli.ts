@@ -2,13 +2,19 @@
 // 1 findings (scan) or fixes that could not be applied (fix), 2 usage or fatal errors. Started by
 // src/bin.ts (dist/cli.js), which answers `--version` alone without loading this.
 import { Command, CommanderError, Option } from 'commander';
+import { stdout } from './cli/stdout.js';
 import { VERSION } from './generated/version.js';
 
 const program = new Command();
 
-/** The module of a heavy command (see src/cli/load.ts); loaded only when that command runs. */
-const command = async <T>(name: 'scan' | 'fix' | 'bulk' | 'init', fromSources: () => Promise<T>): Promise<T> =>
-  (await import('./cli/load.js')).loadCommand(name, fromSources);
+/**
+ * The module of a heavy command (see src/cli/load.ts); loaded only when that command runs. Commands
+ * write to process.stdout: a reader that goes away must not be an error for them either (stdout()).
+ */
+const command = async <T>(name: 'scan' | 'fix' | 'bulk' | 'init', fromSources: () => Promise<T>): Promise<T> => {
+  stdout();
+  return (await import('./cli/load.js')).loadCommand(name, fromSources);
+};
 
 /** `--from a --from b` collects both. */
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -18,6 +24,8 @@ program
   .description('Find and fix production-readiness problems in a repository, keeping every comment and untouched byte.')
   .version(VERSION, '-V, --version')
   .option('--no-color', 'disable coloured output (also NO_COLOR)')
+  // Before the commands are added: they inherit it. Help and the version go through stdout().
+  .configureOutput({ writeOut: (text) => stdout().write(text) })
   .showHelpAfterError()
   .exitOverride();
 
@@ -107,13 +115,6 @@ program
     const { runExplain } = await import('./cli/info.js');
     process.exitCode = runExplain(id);
   });
-
-// A reader that goes away (`shipshape rules | head -1`) is not an error: the rest of the output is
-// dropped and the run finishes as it would have (a fix being written is not cut short).
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') return;
-  throw e;
-});
 
 async function main(): Promise<void> {
   try {

@@ -1,6 +1,6 @@
 // V8 code caches (issue 9, start-up): Node 20 has no compile cache, so large JavaScript is compiled
-// again on every run. runBundle compiles a bundle of ours (the command line, see src/bin.ts; scan, fix
-// and bulk, see src/cli/load.ts) with vm.Script and the code V8 compiled for it on an earlier run;
+// again on every run. runBundle compiles a bundle of ours (the command line, see src/bin.ts; scan, fix,
+// bulk and init, see src/cli/load.ts) with vm.Script and the code V8 compiled for it on an earlier run;
 // preloadCommonJs does the same for the TypeScript compiler (9 MB, ~0.3 s to compile) when a
 // repository has TypeScript. Caches live in $SHIPSHAPE_CACHE_DIR, else $XDG_CACHE_HOME/shipshape or
 // ~/.cache/shipshape (private to the user; a file of another user, or writable by others, is
@@ -20,9 +20,6 @@ import vm from 'node:vm';
  * numbers in stack traces stay right); import.meta.url in the sources is replaced by its last parameter.
  */
 export function runBundle(file: string): unknown {
-  // Before compiling anything: V8 rejects a code cache made under other flags, so every run sets the
-  // same ones, whichever command it runs (the command line's cache is written by any of them).
-  baselineWasm();
   const source = fs.readFileSync(file, 'utf8');
   const wrapped = `(function (exports, require, module, __filename, __dirname, __shipshape_import_meta_url) {${source}\n})`;
   const script = compileCached(file, wrapped, cachePath(file));
@@ -43,13 +40,31 @@ export function cachePath(bundle: string): string | undefined {
 
 /**
  * Compile `wrapped` (the source of `file` in a function wrapper) with the code cache in cacheFile,
- * when there is one; the cache is (re)written at exit when it was missing or V8 rejected it.
+ * when there is one; the cache is (re)written when it was missing or V8 rejected it: at exit (V8 then
+ * saves the functions compiled during the run too), or earlier if the V8 flags are about to change
+ * (baselineWasm).
  */
 export function compileCached(file: string, wrapped: string, cacheFile: string | undefined): vm.Script {
   const cachedData = cacheFile ? readCache(cacheFile) : undefined;
   const script = new vm.Script(wrapped, { filename: file, cachedData });
-  if (cacheFile && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(cacheFile, script));
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) {
+    toWrite.push({ file: cacheFile, script });
+    process.once('exit', writePending);
+  }
   return script;
+}
+
+/**
+ * The caches to write. One list per process, whichever copy of this module compiled the script:
+ * dist/cli.js compiles the command line's bundle, whose own copy sets the V8 flags (baselineWasm).
+ */
+const toWrite: { file: string; script: vm.Script }[] = ((globalThis as { [k: symbol]: unknown })[Symbol.for('shipshape.codecache.toWrite')] ??= []) as {
+  file: string;
+  script: vm.Script;
+}[];
+
+function writePending(): void {
+  for (const { file, script } of toWrite.splice(0)) writeCache(file, script);
 }
 
 function readCache(file: string): Buffer | undefined {
@@ -119,11 +134,17 @@ function prune(file: string): void {
  * project, and on 4,000 Python files the time its code saves is about what compiling it costs. So the
  * CLI keeps the Liftoff code. (No tier-up; TurboFan still compiles anything Liftoff cannot. It only
  * changes how fast the same code runs.)
+ *
+ * Called before a command's bundle is compiled (src/cli/load.ts): V8 rejects a code cache made under
+ * other flags, so each cache must be made under the flags it is read under. The command line's bundle
+ * is compiled before, under V8's own flags (loading node:v8 would cost `rules` more than its work), so
+ * a cache of it still to be written is written now, before the flags change.
  */
 let flagsSet = false;
 export function baselineWasm(): void {
   if (flagsSet) return;
   flagsSet = true;
+  writePending();
   const v8 = process.getBuiltinModule?.('node:v8');
   v8?.setFlagsFromString('--no-wasm-dynamic-tiering');
   v8?.setFlagsFromString('--no-wasm-tier-up');

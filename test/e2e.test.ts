@@ -16,6 +16,8 @@ import '../src/parsers/python.js'; // registers the Python validator
 import '../src/parsers/nginx.js'; // registers the nginx validator
 import {
   changedPaths,
+  CLI_PATH,
+  cliEnv,
   copyProject,
   describeRun,
   filesOf,
@@ -24,6 +26,7 @@ import {
   modesOf,
   projectNames,
   pool,
+  PtySession,
   requireBuiltCli,
   runCli,
   runCliAsync,
@@ -327,6 +330,15 @@ describe('CLI basics', () => {
     expect(rules.stdout).toBe(runCli(['rules'], { env: { SHIPSHAPE_CACHE_DIR: 'off' } }).stdout);
     expect(caches.map((f) => fs.statSync(f).mtimeMs)).toEqual(written);
     expect(fs.readdirSync(dir).sort()).toEqual(files);
+    // The other way round: the command line's cache written by `rules` (which leaves V8's flags as they
+    // are) is the one scan reads (scan changes them only after the command line is compiled).
+    const other = path.join(tmpDir(), 'cache');
+    expect(runCli(['rules'], { env: { SHIPSHAPE_CACHE_DIR: other } }).code).toBe(0);
+    const [cli] = fs.readdirSync(other).map((f) => path.join(other, f));
+    const cliWritten = fs.statSync(cli!).mtimeMs;
+    expect(runCli(args, { env: { SHIPSHAPE_CACHE_DIR: other } }).stdout).toBe(off.stdout);
+    expect(fs.readdirSync(other).sort()).toEqual(files);
+    expect(fs.statSync(cli!).mtimeMs).toBe(cliWritten);
     // V8 rejects a corrupt one: same report, and the cache is written again.
     fs.writeFileSync(cache, 'not a code cache');
     const third = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: dir } });
@@ -383,6 +395,32 @@ describe('CLI basics', () => {
       const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
       expect(stderr, args.join(' ')).toBe('');
       expect(code, args.join(' ')).toBe(args[0] === 'scan' ? 1 : 0);
+    }
+  });
+
+  it('rules and explain write the same text to a pipe, a file and a terminal (coloured there unless NO_COLOR)', async () => {
+    const id = ruleIds[0]!;
+    for (const args of [['rules'], ['rules', '--json'], ['explain', id]]) {
+      const piped = runCli(args);
+      expect(piped.code, describeRun(args, piped)).toBe(0);
+      expect(hasAnsi(piped.stdout)).toBe(false);
+      // stdout a file (and stderr another): what process.stdout would have written there.
+      const dir = tmpDir();
+      const out = fs.openSync(path.join(dir, 'out'), 'w');
+      const err = fs.openSync(path.join(dir, 'err'), 'w');
+      const r = spawnSync(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', out, err], env: cliEnv() });
+      fs.closeSync(out);
+      fs.closeSync(err);
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'out'), 'utf8'), args.join(' ')).toBe(piped.stdout);
+      expect(fs.readFileSync(path.join(dir, 'err'), 'utf8'), args.join(' ')).toBe('');
+      // A terminal: colours, except for the JSON; the same text once they are taken out.
+      for (const env of [{}, { NO_COLOR: '1' }]) {
+        const term = new PtySession(args, { env });
+        expect(await term.wait(), args.join(' ')).toEqual({ code: 0, signal: null });
+        expect(hasAnsi(term.rawOutput), `${args.join(' ')} ${JSON.stringify(env)}`).toBe(!args.includes('--json') && !('NO_COLOR' in env));
+        expect(term.text).toBe(piped.stdout);
+      }
     }
   });
 

@@ -17,7 +17,7 @@ export function isVersionOnly(args: readonly string[]): boolean {
  * with `write` (src/bin.ts: straight to file descriptor 1 — creating process.stdout, a socket for a
  * pipe, costs more than the rest of this path). Returns false when nothing could be written (a closed
  * pipe, a non-blocking one that is full, a full disk…): the caller then runs commander, which meets
- * the same condition and handles it as usual (an EPIPE is ignored by src/cli.ts). What a short write
+ * the same condition and handles it as usual (an EPIPE is ignored: src/cli/stdout.ts). What a short write
  * left (only possible on a full disk: writes under PIPE_BUF are atomic on a pipe) goes to `rest`.
  */
 export function writeVersion(version: string, write: (text: string) => number, rest: (text: string) => unknown = (t) => process.stdout.write(t)): boolean {

@@ -1,18 +1,20 @@
 // `rules` and `explain` read the rules' metadata generated at build time (src/generated/meta.ts): they
 // load no rule module, parser or YAML library, so they start about as fast as `--version` (issue 9).
 import { ruleMeta } from '../generated/meta.js';
-import { c, colorWanted, setColor } from '../render/color.js';
+import { c, colorWantedIf, setColor } from '../render/color.js';
+import { stdoutIsTTY, writeStdout } from './stdout.js';
 
 export function runRulesList(opts: { json?: boolean }): number {
   const list = ruleMeta;
   if (opts.json) {
-    process.stdout.write(JSON.stringify(list.map((r) => ({ id: r.id, severity: r.severity, safety: r.safety, title: r.title })), null, 2) + '\n');
+    writeStdout(JSON.stringify(list.map((r) => ({ id: r.id, severity: r.severity, safety: r.safety, title: r.title })), null, 2) + '\n');
     return 0;
   }
-  setColor(colorWanted(process.stdout, undefined));
+  setColor(colorWantedIf(stdoutIsTTY, undefined));
   const w = Math.max(...list.map((r) => r.id.length), 2);
-  process.stdout.write(`${c.bold('ID'.padEnd(w))}  ${c.bold('SEVERITY')}  ${c.bold('SAFETY')}  ${c.bold('TITLE')}\n`);
-  for (const r of list) process.stdout.write(`${r.id.padEnd(w)}  ${r.severity.padEnd(8)}  ${r.safety.padEnd(6)}  ${r.title}\n`);
+  let out = `${c.bold('ID'.padEnd(w))}  ${c.bold('SEVERITY')}  ${c.bold('SAFETY')}  ${c.bold('TITLE')}\n`;
+  for (const r of list) out += `${r.id.padEnd(w)}  ${r.severity.padEnd(8)}  ${r.safety.padEnd(6)}  ${r.title}\n`;
+  writeStdout(out);
   return 0;
 }
 
@@ -22,7 +24,7 @@ export function runExplain(id: string): number {
     process.stderr.write(`shipshape: unknown rule "${id}" (see \`shipshape rules\`)\n`);
     return 2;
   }
-  setColor(colorWanted(process.stdout, undefined));
+  setColor(colorWantedIf(stdoutIsTTY, undefined));
   const out = [
     `${c.bold(r.id)} — ${r.title}`,
     `severity: ${r.severity}    fix: ${r.hasFix ? r.fixTitle + ` (${r.safety})` : 'none'}`,
@@ -39,6 +41,6 @@ export function runExplain(id: string): number {
   if (r.defaults && Object.keys(r.defaults).length) {
     out.push('', c.bold('Options (.shipshape.yml)'), ...Object.entries(r.defaults).map(([k, v]) => `- ${k}: ${JSON.stringify(v)}`));
   }
-  process.stdout.write(out.join('\n') + '\n');
+  writeStdout(out.join('\n') + '\n');
   return 0;
 }

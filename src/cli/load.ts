@@ -22,8 +22,8 @@ declare const SHIPSHAPE_COMMAND_BUNDLES: Record<string, string> | undefined;
  * sources) what `fallback` imports.
  */
 export async function loadCommand<T>(name: 'scan' | 'fix' | 'bulk' | 'init', fallback: () => Promise<T>): Promise<T> {
-  // The V8 flags the bundles are compiled under (in a build, runBundle set them before compiling the
-  // command line's bundle already); here for the sources too.
+  // Before compiling: the V8 flags the commands' bundles are compiled and cached under (the same when
+  // running from the sources).
   baselineWasm();
   const bundle = typeof SHIPSHAPE_COMMAND_BUNDLES === 'undefined' ? undefined : SHIPSHAPE_COMMAND_BUNDLES[name];
   if (!bundle) return fallback();

@@ -6,10 +6,15 @@ export function setColor(on: boolean): void {
 }
 
 export function colorWanted(stream: NodeJS.WriteStream, flag: boolean | undefined): boolean {
+  return colorWantedIf(() => Boolean(stream.isTTY), flag);
+}
+
+/** colorWanted, asking whether the output is a terminal only when the flag and the environment leave it open. */
+export function colorWantedIf(isTTY: () => boolean, flag: boolean | undefined): boolean {
   if (flag === false) return false;
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
-  return Boolean(stream.isTTY);
+  return isTTY();
 }
 
 const wrap = (open: number, close: number) => (s: string) => (enabled ? `\x1b[${open}m${s}\x1b[${close}m` : s);
