@@ -145,8 +145,23 @@ export class Workspace {
   private memoReaders = new Map<string, Set<string>>();
   /** Parser key → its dispose(), for the parses the workspace drops (see Parser.dispose). */
   private disposers = new Map<string, (value: unknown) => void>();
-  /** Path indexes derived from records; dropped whenever a file is created or removed. */
-  private index: { sorted: Map<string, string[]>; byDir?: Map<string, string[]>; byName?: Map<string, string[]>; memo: Map<string, unknown> } = { sorted: new Map(), memo: new Map() };
+  /**
+   * Path indexes derived from records. A file created or removed updates them instead of dropping
+   * them (rebuilding the directory and base-name maps of every path after each file a fix created
+   * made tens of megabytes of garbage in a monorepo, and sorted every path again): the lists it
+   * belongs to are replaced by updated copies, never changed in place (callers may still read the
+   * old ones) — the sorted lists when next asked for (the pending paths merged in), the directory
+   * and base-name lists at once. Path memos, which may depend on any path, are dropped.
+   */
+  private index: {
+    sorted: Map<string, string[]>;
+    /** Paths created (true) or removed (false) since the sorted lists were brought up to date, in order. */
+    pending: [string, boolean][];
+    byDir?: Map<string, string[]>;
+    /** Per base name asked for (filesNamed), its files. */
+    byName: Map<string, string[]>;
+    memo: Map<string, unknown>;
+  } = { sorted: new Map(), pending: [], byName: new Map(), memo: new Map() };
   /** Files that could not be read or parsed. */
   private bad = new Set<string>();
   readonly maxFileBytes: number;
@@ -266,6 +281,7 @@ export class Workspace {
    * big repositories slow. Callers get copies (files()) or read it without keeping it.
    */
   private sorted(kind?: FileKind): readonly string[] {
+    if (this.index.pending.length) this.mergePending();
     const key = kind ?? '';
     let list = this.index.sorted.get(key);
     if (!list) {
@@ -277,6 +293,35 @@ export class Workspace {
       this.index.sorted.set(key, list);
     }
     return list;
+  }
+
+  /** The sorted lists with the paths created or removed since they were made. */
+  private mergePending(): void {
+    const pending = this.index.pending;
+    this.index.pending = [];
+    // The last change of each path wins (a file created, then removed by a roll-back).
+    const net = new Map<string, boolean>(pending);
+    for (const [key, list] of this.index.sorted) {
+      const mine = key === '' ? net : new Map([...net].filter(([p]) => classify(p) === key));
+      if (mine.size) this.index.sorted.set(key, withPaths(list, mine));
+    }
+  }
+
+  /** A file appeared (added) or disappeared: bring the path indexes up to date (see index). */
+  private reindex(file: string, added: boolean): void {
+    this.index.pending.push([file, added]);
+    this.index.memo = new Map();
+    const i = file.lastIndexOf('/');
+    const byDir = this.index.byDir;
+    if (byDir) {
+      const dir = i === -1 ? '' : file.slice(0, i);
+      const list = withPaths(byDir.get(dir) ?? EMPTY, new Map([[file, added]]));
+      if (list.length) byDir.set(dir, list);
+      else byDir.delete(dir);
+    }
+    const name = file.slice(i + 1);
+    const named = this.index.byName.get(name);
+    if (named) this.index.byName.set(name, withPaths(named, new Map([[file, added]])));
   }
 
   /** Files directly in a directory ('' for the root), sorted: those whose dirname is exactly dir. */
@@ -322,18 +367,13 @@ export class Workspace {
   /** Files with this base name (e.g. '.gitignore'), sorted. */
   filesNamed(name: string): readonly string[] {
     this.reads?.preds.push((f) => f.slice(f.lastIndexOf('/') + 1) === name);
-    let byName = this.index.byName;
-    if (!byName) {
-      byName = new Map();
-      for (const f of this.sorted()) {
-        const b = f.slice(f.lastIndexOf('/') + 1);
-        let list = byName.get(b);
-        if (!list) byName.set(b, (list = []));
-        list.push(f);
-      }
-      this.index.byName = byName;
+    let list = this.index.byName.get(name);
+    if (!list) {
+      // Only the names asked for (a handful: .gitignore, env templates, migration markers).
+      list = this.sorted().filter((f) => f.endsWith(name) && (f.length === name.length || f.charCodeAt(f.length - name.length - 1) === 47 /* / */));
+      this.index.byName.set(name, list);
     }
-    return byName.get(name) ?? EMPTY;
+    return list;
   }
 
   /**
@@ -724,11 +764,7 @@ export class Workspace {
     });
     this.dropParses(f);
     this.logChange(f, true);
-    this.reindex();
-  }
-
-  private reindex(): void {
-    this.index = { sorted: new Map(), memo: new Map() };
+    this.reindex(f, true);
   }
 
   /** Files whose text differs from what was read (or that were created), sorted. */
@@ -755,7 +791,7 @@ export class Workspace {
           this.records.delete(p);
           this.dropParses(p);
           this.logChange(p, true);
-          this.reindex();
+          this.reindex(p, false);
         }
         continue;
       }
@@ -766,6 +802,25 @@ export class Workspace {
       }
     }
   }
+}
+
+/**
+ * A sorted path list with some paths added (true) or removed (false): a new array, the list itself
+ * untouched. Adding a path already there or removing one that is not changes nothing.
+ */
+function withPaths(list: readonly string[], changes: Map<string, boolean>): string[] {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const added = [...changes].filter(([, a]) => a).map(([p]) => p).sort(cmp);
+  const out: string[] = [];
+  let j = 0;
+  for (const f of list) {
+    if (changes.get(f) === false) continue;
+    while (j < added.length && added[j]! < f) out.push(added[j++]!);
+    if (j < added.length && added[j] === f) j++;
+    out.push(f);
+  }
+  while (j < added.length) out.push(added[j++]!);
+  return out;
 }
 
 function mergeReads(into: ReadSet, from: ReadSet): void {

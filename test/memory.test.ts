@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Node as TSNode } from 'web-tree-sitter';
 import { openWorkspace, planFixes } from '../src/api.js';
 import { python, pythonParser, type PythonModel } from '../src/parsers/python.js';
+import type { FileKind } from '../src/types.js';
 import { Workspace, type AsyncParser, type Parser } from '../src/workspace.js';
 
 const PROJECTS = path.join(__dirname, '..', 'fixtures', 'projects');
@@ -191,4 +192,51 @@ describe('a fix run frees the trees of superseded Python texts and never reads t
       expect(freed.length).toBeGreaterThan(0);
     });
   }
+});
+
+describe('path indexes follow created and removed files', () => {
+  const kinds: FileKind[] = ['python', 'dockerfile', 'compose', 'typescript', 'other'];
+  /** Every index answer, compared with a workspace opened on the same paths. */
+  const answers = (ws: Workspace) => {
+    const all = ws.files();
+    const dirs = [...new Set(['', 'a', 'a/b', 'c', 'z', ...all.map((f) => f.slice(0, Math.max(0, f.lastIndexOf('/'))))])];
+    const names = ['.gitignore', 'Dockerfile', 'app.py', 'x.py', 'compose.yaml', 'missing'];
+    return {
+      all,
+      byKind: kinds.map((k) => ws.files(k)),
+      has: kinds.map((k) => ws.has(k)),
+      filesIn: dirs.map((d) => [...ws.filesIn(d)]),
+      filesUnder: dirs.flatMap((d) => [[...ws.filesUnder(d)], ...kinds.map((k) => [...ws.filesUnder(d, k)])]),
+      filesNamed: names.map((n) => [...ws.filesNamed(n)]),
+    };
+  };
+  const fresh = (ws: Workspace) => Workspace.fromFiles(Object.fromEntries(ws.files().map((f) => [f, ws.text(f) ?? ''])));
+
+  it('answers as a workspace opened on the same files, after each creation and roll-back', () => {
+    const ws = Workspace.fromFiles({ 'a/app.py': 'x = 1\n', 'a/b/Dockerfile': 'FROM alpine\n', 'c/.gitignore': '.env\n', 'compose.yaml': 'services: {}\n' });
+    // Asked for before the changes, so that they are updated rather than built afresh.
+    answers(ws);
+    const heldNamed = ws.filesNamed('x.py');
+    const heldDir = ws.filesIn('a');
+    const heldAll = ws.filesUnder('');
+    const steps: (() => void)[] = [
+      () => ws.createFile('a/x.py', 'y = 2\n'),
+      () => ws.createFile('z/x.py', ''),
+      () => ws.createFile('a/b/c/Dockerfile', 'FROM alpine\n'),
+      () => ws.createFile('.gitignore', 'node_modules\n'),
+    ];
+    let snap = ws.snapshot();
+    for (const [i, step] of steps.entries()) {
+      if (i === 2) snap = ws.snapshot();
+      step();
+      expect(answers(ws)).toEqual(answers(fresh(ws)));
+    }
+    ws.restore(snap);
+    expect(ws.files()).toEqual(['a/app.py', 'a/b/Dockerfile', 'a/x.py', 'c/.gitignore', 'compose.yaml', 'z/x.py']);
+    expect(answers(ws)).toEqual(answers(fresh(ws)));
+    // Lists handed out before are never changed under their holder.
+    expect(heldNamed).toEqual([]);
+    expect(heldDir).toEqual(['a/app.py']);
+    expect(heldAll).toEqual(['a/app.py', 'a/b/Dockerfile', 'c/.gitignore', 'compose.yaml']);
+  });
 });
