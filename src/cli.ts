@@ -104,7 +104,7 @@ program
   .option('--json', 'as JSON')
   .action(async (opts) => {
     const { runRulesList } = await import('./cli/info.js');
-    process.exitCode = runRulesList(opts);
+    process.exitCode = runRulesList({ ...program.opts(), ...opts });
   });
 
 program
@@ -113,7 +113,7 @@ program
   .argument('<rule-id>')
   .action(async (id: string) => {
     const { runExplain } = await import('./cli/info.js');
-    process.exitCode = runExplain(id);
+    process.exitCode = runExplain(id, program.opts());
   });
 
 async function main(): Promise<void> {

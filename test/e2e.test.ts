@@ -487,6 +487,8 @@ describe('CLI basics', () => {
       [['fix', '--dry-run', '--all', ...sel, dir], { FORCE_COLOR: '1', NO_COLOR: '1' }],
       [['rules'], { FORCE_COLOR: '1', NO_COLOR: '1' }],
       [['explain', ruleIds[0]!], { FORCE_COLOR: '1', NO_COLOR: '1' }],
+      [['--no-color', 'rules'], { FORCE_COLOR: '1' }],
+      [['--no-color', 'explain', ruleIds[0]!], { FORCE_COLOR: '1' }],
     ];
     const results = await runCliMany(variants.map(([args, env]) => ({ args, opts: { env } })));
     for (const [i, [args, env]] of variants.entries()) {
@@ -497,6 +499,11 @@ describe('CLI basics', () => {
     }
     // The text is the same with and without colour, escape codes aside.
     expect(stripped(forced.stdout)).toBe(plain.stdout);
+    // rules and explain colour too when forced (so the --no-color cases above test the flag).
+    for (const args of [['rules'], ['explain', ruleIds[0]!]]) {
+      const r = runCli(args, { env: { FORCE_COLOR: '1' } });
+      expect(hasAnsi(r.stdout), `FORCE_COLOR=1 shipshape ${args.join(' ')}`).toBe(true);
+    }
   });
 });
 

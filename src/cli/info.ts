@@ -4,13 +4,14 @@ import { ruleMeta } from '../generated/meta.js';
 import { c, colorWantedIf, setColor } from '../render/color.js';
 import { stdoutIsTTY, writeStdout } from './stdout.js';
 
-export function runRulesList(opts: { json?: boolean }): number {
+/** `color`: the global --no-color flag (false), as scan/fix/bulk take it. */
+export function runRulesList(opts: { json?: boolean; color?: boolean }): number {
   const list = ruleMeta;
   if (opts.json) {
     writeStdout(JSON.stringify(list.map((r) => ({ id: r.id, severity: r.severity, safety: r.safety, title: r.title })), null, 2) + '\n');
     return 0;
   }
-  setColor(colorWantedIf(stdoutIsTTY, undefined));
+  setColor(colorWantedIf(stdoutIsTTY, opts.color));
   const w = Math.max(...list.map((r) => r.id.length), 2);
   let out = `${c.bold('ID'.padEnd(w))}  ${c.bold('SEVERITY')}  ${c.bold('SAFETY')}  ${c.bold('TITLE')}\n`;
   for (const r of list) out += `${r.id.padEnd(w)}  ${r.severity.padEnd(8)}  ${r.safety.padEnd(6)}  ${r.title}\n`;
@@ -18,13 +19,13 @@ export function runRulesList(opts: { json?: boolean }): number {
   return 0;
 }
 
-export function runExplain(id: string): number {
+export function runExplain(id: string, opts: { color?: boolean } = {}): number {
   const r = ruleMeta.find((m) => m.id === id);
   if (!r) {
     process.stderr.write(`shipshape: unknown rule "${id}" (see \`shipshape rules\`)\n`);
     return 2;
   }
-  setColor(colorWantedIf(stdoutIsTTY, undefined));
+  setColor(colorWantedIf(stdoutIsTTY, opts.color));
   const out = [
     `${c.bold(r.id)} — ${r.title}`,
     `severity: ${r.severity}    fix: ${r.hasFix ? r.fixTitle + ` (${r.safety})` : 'none'}`,
