@@ -528,6 +528,26 @@ export class Workspace {
     return p;
   }
 
+  /**
+   * A parse for one use: the cached parse of the file's text when there is one, else a new one that
+   * is not kept. For a reader that keeps what it extracts from a text itself (keyed by the text),
+   * of files no other reader parses: keeping their trees would hold them for the whole run. Reads
+   * and errors are recorded as parseAsync records them.
+   */
+  async parseOnce<T>(file: string, parser: AsyncParser<T>): Promise<T | undefined> {
+    const f = normalize(file);
+    if (this.parses.get(f)?.has(parser.key)) return this.parseAsync(f, parser);
+    this.reads?.texts.add(f);
+    const text = this.text(f);
+    if (text === undefined) return undefined;
+    try {
+      return await parser.parse(text, f);
+    } catch (e) {
+      this.recordParseError(f, e);
+      return undefined;
+    }
+  }
+
   private cacheFor(f: string): Map<string, unknown> {
     let c = this.parses.get(f);
     if (!c) this.parses.set(f, (c = new Map()));

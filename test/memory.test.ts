@@ -8,8 +8,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Node as TSNode } from 'web-tree-sitter';
 import { openWorkspace, planFixes } from '../src/api.js';
 import { python, pythonParser, type PythonModel } from '../src/parsers/python.js';
+import { shareTrees } from '../src/parsers/typescript.js';
+import { fileEnvReads } from '../src/project/node.js';
+import { settingsPlans } from '../src/project/node-settings.js';
+import { analyzeApp } from '../src/project/web.js';
 import type { FileKind } from '../src/types.js';
-import { Workspace, type AsyncParser, type Parser } from '../src/workspace.js';
+import { FileError, Workspace, type AsyncParser, type Parser } from '../src/workspace.js';
 
 const PROJECTS = path.join(__dirname, '..', 'fixtures', 'projects');
 
@@ -238,5 +242,84 @@ describe('path indexes follow created and removed files', () => {
     expect(heldNamed).toEqual([]);
     expect(heldDir).toEqual(['a/app.py']);
     expect(heldAll).toEqual(['a/app.py', 'a/b/Dockerfile', 'c/.gitignore', 'compose.yaml']);
+  });
+});
+
+describe('TypeScript trees are not kept: readers keep what they read per text', () => {
+  const dir = path.join(__dirname, '..', 'fixtures', 'node', 'env-call-site', 'express-ts', 'before');
+  const files = () => {
+    const out: Record<string, string> = {};
+    const walk = (d: string, rel: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) walk(path.join(d, e.name), r);
+        else out[r] = fs.readFileSync(path.join(d, e.name), 'utf8');
+      }
+    };
+    walk(dir, '');
+    return out;
+  };
+
+  it('parses each text once across the readers, again only when it changed, with the same answers', async () => {
+    // Every tree handed to a reader, by file: no tree is kept by the workspace here, so each
+    // distinct tree is a parse.
+    const trees = new Set<unknown>();
+    const parsed: string[] = [];
+    let counting = true;
+    shareTrees((_ts, sf, file) => {
+      if (counting && !trees.has(sf)) {
+        trees.add(sf);
+        parsed.push(file);
+      }
+    });
+    const read = async (ws: Workspace, envFirst: boolean) => {
+      const sources = ws.files('typescript');
+      const env = async () => Promise.all(sources.map((f) => fileEnvReads(ws, f)));
+      const reads = envFirst ? await env() : undefined;
+      const app = await analyzeApp(ws, '');
+      return { app, reads: reads ?? (await env()), plans: await settingsPlans(ws, { ignore: [] }) };
+    };
+    try {
+      const ws = Workspace.fromFiles(files());
+      const first = await read(ws, false);
+      expect(parsed.length).toBeGreaterThan(0);
+      expect(new Set(parsed).size).toBe(parsed.length);
+      // Asked again: nothing is parsed.
+      parsed.length = 0;
+      expect(await read(ws, false)).toEqual(first);
+      expect(parsed).toEqual([]);
+      // A changed file is parsed once more, for every reader.
+      ws.setText('src/server.ts', ws.text('src/server.ts')!.replace("'/health'", "'/healthz'").replace('process.env.PORT', 'process.env.HTTP_PORT'));
+      const second = await read(ws, false);
+      expect(parsed).toEqual(['src/server.ts']);
+      expect(second.app.httpRoutes.map((r) => r.path)).toContain('/healthz');
+      // The same answers as a workspace whose readers came in another order.
+      parsed.length = 0;
+      const fresh = Workspace.fromFiles({ ...files(), 'src/server.ts': ws.text('src/server.ts')! });
+      expect(await read(fresh, true)).toEqual(second);
+    } finally {
+      counting = false;
+    }
+  });
+
+  it('Workspace.parseOnce gives the kept parse when there is one, else a parse it does not keep', async () => {
+    const ws = Workspace.fromFiles({ 'a.txt': 'one', 'bad.txt': 'bad' });
+    let n = 0;
+    const p: AsyncParser<{ text: string; n: number }> = {
+      key: 'once',
+      parse: async (text, file) => {
+        if (text === 'bad') throw new FileError(file, 'cannot read this', 1);
+        return { text, n: ++n };
+      },
+    };
+    const { value: a, reads } = await ws.track(() => ws.parseOnce('a.txt', p));
+    expect(a).toEqual({ text: 'one', n: 1 });
+    expect([...reads.texts]).toEqual(['a.txt']);
+    expect(await ws.parseOnce('a.txt', p)).toEqual({ text: 'one', n: 2 });
+    const kept = await ws.parseAsync('a.txt', p);
+    expect(await ws.parseOnce('a.txt', p)).toBe(kept);
+    expect(await ws.parseOnce('bad.txt', p)).toBeUndefined();
+    expect(await ws.parseOnce('missing.txt', p)).toBeUndefined();
+    expect(ws.errors).toEqual([{ file: 'bad.txt', line: 1, message: 'cannot read this' }]);
   });
 });

@@ -63,6 +63,53 @@ export function tsSource(ws: Workspace, file: string): Promise<TsSourceFile | un
 }
 
 /**
+ * The syntax tree of a file's current text for one use: the workspace's tree when another reader
+ * parsed this text, else a tree that is not kept (Workspace.parseOnce). For readers that keep what
+ * they extract from a text themselves (PerText), instead of the tree: a TypeScript tree is ~30 bytes
+ * of heap per character of source, and in a monorepo's fix the trees of every version of the
+ * scripts each analysis read stayed alive. The tree is first given to the readers registered with
+ * shareTrees, so that a file two of them read is still parsed once per text.
+ */
+export async function tsSourceOnce(ws: Workspace, file: string): Promise<TsSourceFile | undefined> {
+  const sf = await ws.parseOnce(file, AST_PARSER);
+  if (sf && treeReaders.length) {
+    const ts = await tsApi();
+    for (const read of treeReaders) read(ts, sf, file, ws);
+  }
+  return sf;
+}
+
+type TreeReader = (ts: Ts, sf: TsSourceFile, file: string, ws: Workspace) => void;
+const treeReaders: TreeReader[] = [];
+
+/**
+ * Register a reader that keeps facts per text (it checks its own PerText first): it is given every
+ * tree tsSourceOnce hands out, so that it need not parse the same text again itself.
+ */
+export function shareTrees(reader: TreeReader): void {
+  treeReaders.push(reader);
+}
+
+/**
+ * A value computed from a file's text, per workspace, kept with the text it was computed from: a
+ * changed text computes it again. Holds one value per file (the latest text's).
+ */
+export class PerText<T> {
+  private byWs = new WeakMap<Workspace, Map<string, { text: string; value: T }>>();
+
+  get(ws: Workspace, file: string, text: string): T | undefined {
+    const hit = this.byWs.get(ws)?.get(file);
+    return hit !== undefined && hit.text === text ? hit.value : undefined;
+  }
+
+  set(ws: Workspace, file: string, text: string, value: T): void {
+    let m = this.byWs.get(ws);
+    if (!m) this.byWs.set(ws, (m = new Map()));
+    m.set(file, { text, value });
+  }
+}
+
+/**
  * 1-based line of a position, counting "\n" only (as ts-morph's getStartLineNumber does), through
  * a table of line starts built once per source file.
  */

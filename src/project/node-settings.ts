@@ -4,7 +4,7 @@
 // which flavour, what an existing module already declares, and the edits that create or extend it.
 import type { FileEdit } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import { moduleSpecifierValue, nodeText, tsApi, tsSource, type Ts, type TsNode, type TsSourceFile } from '../parsers/typescript.js';
+import { moduleSpecifierValue, nodeText, PerText, shareTrees, tsApi, tsSourceOnce, type Ts, type TsNode, type TsSourceFile } from '../parsers/typescript.js';
 import type { ts as TsT } from 'ts-morph';
 import { dirname, joinPath } from '../classify.js';
 import { lineEndAfter, indentAt } from '../text.js';
@@ -161,13 +161,53 @@ export function moduleLocation(ws: Workspace, project: NodeProject, flavour: Fla
   return underProject(joinPath(dir, `settings.${ext}`));
 }
 
+/** The settings schema of a module's text: where new entries go, or why they cannot (see readModule). */
+type Schema =
+  | { kind: 'none' }
+  | { kind: 'one-line'; zod: boolean; keys: Set<string> }
+  | { kind: 'empty'; zod: boolean; keys: Set<string>; insertAt: number; indent: string }
+  | { kind: 'entries'; zod: boolean; keys: Set<string>; insertAt: number; indent: string; commaAt: number | undefined };
+
+/**
+ * Each file's schema, kept with the text it was read from instead of its syntax tree (tsSourceOnce):
+ * the plans are computed again after every fix pass that touches a project's code, each reading
+ * every project's settings module, and once fixes had created them the settings modules were most
+ * of the TypeScript trees a fix of a monorepo held. Read from the trees other readers parse too
+ * (an app's analysis reads the module as well): a text with neither call has no schema.
+ */
+const schemaByText = new PerText<Schema>();
+shareTrees((ts, sf, file, ws) => {
+  const text = sf.text;
+  if ((text.includes('load') || text.includes('z.object')) && schemaByText.get(ws, file, text) === undefined) schemaByText.set(ws, file, text, schemaOf(ts, sf));
+});
+
 async function readModule(ws: Workspace, path: string, flavour: Flavour): Promise<ModuleState> {
   const state: ModuleState = { path, exists: ws.exists(path), flavour, keys: new Set() };
   if (!state.exists) return state;
-  const sf = await tsSource(ws, path);
   const text = ws.text(path);
-  if (!sf || text === undefined) return { ...state, problem: `${path} could not be parsed` };
-  const ts = await tsApi();
+  if (text === undefined) return { ...state, problem: `${path} could not be parsed` };
+  let schema = schemaByText.get(ws, path, text);
+  if (!schema) {
+    // Parsed for this reader alone (shareTrees's reader above has read it, when it could have one).
+    const sf = await tsSourceOnce(ws, path);
+    if (!sf) return { ...state, problem: `${path} could not be parsed` };
+    schema = schemaByText.get(ws, path, text) ?? schemaOf(await tsApi(), sf);
+  }
+  if (schema.kind === 'none') {
+    return { ...state, problem: `${path} exists but has no \`load({ … })\` or \`z.object({ … })\` settings schema to extend` };
+  }
+  const { keys } = schema;
+  const flav: Flavour = { ...flavour, zod: schema.zod ? flavour.zod ?? 4 : undefined };
+  if (schema.kind === 'empty') return { ...state, flavour: flav, keys, insertAt: schema.insertAt, indent: schema.indent };
+  if (schema.kind === 'one-line') {
+    return { ...state, flavour: flav, keys, problem: `${path}: the settings schema is on one line; add the variables by hand` };
+  }
+  return { ...state, flavour: flav, keys, insertAt: schema.insertAt, indent: schema.indent, commaAt: schema.commaAt };
+}
+
+/** The `settings = load({ … })` or `z.object({ … })` schema of a module. */
+function schemaOf(ts: Ts, sf: TsSourceFile): Schema {
+  const text = sf.text;
   let obj: TsT.ObjectLiteralExpression | undefined;
   let zod = false;
   for (const d of variableDeclarations(ts, sf)) {
@@ -183,9 +223,7 @@ async function readModule(ws: Workspace, path: string, flavour: Flavour): Promis
     }
     if (obj) break;
   }
-  if (!obj) {
-    return { ...state, problem: `${path} exists but has no \`load({ … })\` or \`z.object({ … })\` settings schema to extend` };
-  }
+  if (!obj) return { kind: 'none' };
   const keys = new Set<string>();
   for (const p of obj.properties) {
     if (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) keys.add(nodeText(ts, sf, p.name).replace(/^['"]|['"]$/g, ''));
@@ -193,20 +231,15 @@ async function readModule(ws: Workspace, path: string, flavour: Flavour): Promis
   const props = obj.properties;
   const last = props[props.length - 1];
   const closeBrace = obj.end - 1;
-  const flav: Flavour = { ...flavour, zod: zod ? flavour.zod ?? 4 : undefined };
-  if (!last) {
-    return { ...state, flavour: flav, keys, insertAt: closeBrace, indent: indentAt(text, obj.getStart(sf)) + '  ' };
-  }
+  if (!last) return { kind: 'empty', zod, keys, insertAt: closeBrace, indent: indentAt(text, obj.getStart(sf)) + '  ' };
   let after = last.end;
   let commaAt: number | undefined;
   const m = /^[ \t]*,/.exec(text.slice(after));
   if (m) after += m[0].length;
   else commaAt = after;
   const lineEnd = lineEndAfter(text, after);
-  if (lineEnd > closeBrace) {
-    return { ...state, flavour: flav, keys, problem: `${path}: the settings schema is on one line; add the variables by hand` };
-  }
-  return { ...state, flavour: flav, keys, insertAt: lineEnd, indent: indentAt(text, last.getStart(sf)), commaAt };
+  if (lineEnd > closeBrace) return { kind: 'one-line', zod, keys };
+  return { kind: 'entries', zod, keys, insertAt: lineEnd, indent: indentAt(text, last.getStart(sf)), commaAt };
 }
 
 /** ts-morph's SourceFile.getVariableDeclarations: the declarations of its top-level variable statements. */
@@ -371,11 +404,30 @@ export function fileIsCommonJs(ts: Ts, plan: SettingsPlan, file: string, sf: TsS
   return !plan.project.esm && plan.project.framework === 'node';
 }
 
+/**
+ * settingsImport's answers per file, kept with the text they were computed from and by what they
+ * read of the plan (the detection asks for each file with reads, the fix for each read it rewrites),
+ * instead of the file's syntax tree (tsSourceOnce).
+ */
+const importsByText = new PerText<Map<string, SettingsImport | { problem: string }>>();
+
 /** The import of `settings` a file needs (or has), in the file's module style. */
 export async function settingsImport(ws: Workspace, plan: SettingsPlan, file: string): Promise<SettingsImport | { problem: string }> {
-  const sf = await tsSource(ws, file);
   const text = ws.text(file);
-  if (!sf || text === undefined) return { problem: `${file} could not be parsed` };
+  if (text === undefined) return { problem: `${file} could not be parsed` };
+  // Everything the answer depends on besides the file's text.
+  const key = JSON.stringify([plan.module.path, plan.module.flavour.language, plan.project.esm, plan.project.framework, plan.style]);
+  let answers = importsByText.get(ws, file, text);
+  if (!answers) importsByText.set(ws, file, text, (answers = new Map()));
+  let answer = answers.get(key);
+  if (!answer) answers.set(key, (answer = await settingsImportIn(ws, plan, file, text)));
+  // Copies: callers put the edit into their own lists.
+  return 'problem' in answer ? { ...answer } : { ...answer, ...(answer.edit && { edit: { ...answer.edit } }) };
+}
+
+async function settingsImportIn(ws: Workspace, plan: SettingsPlan, file: string, text: string): Promise<SettingsImport | { problem: string }> {
+  const sf = await tsSourceOnce(ws, file);
+  if (!sf) return { problem: `${file} could not be parsed` };
   const ts = await tsApi();
   const modulePath = plan.module.path;
   for (const d of sf.statements) {

@@ -6,7 +6,7 @@
 import type { ts as TsT } from 'ts-morph';
 import type { Workspace } from '../workspace.js';
 import {
-  forEachDescendant, mayHideText, moduleSpecifierValue, nodeText, tsApi, tsSource, type Ts, type TsNode, type TsSourceFile,
+  forEachDescendant, mayHideText, moduleSpecifierValue, nodeText, PerText, shareTrees, tsApi, tsSource, tsSourceOnce, type Ts, type TsNode, type TsSourceFile,
 } from '../parsers/typescript.js';
 import { basename, dirname, joinPath } from '../classify.js';
 
@@ -402,12 +402,25 @@ export function envMayMatter(text: string): boolean {
   return text.includes('process') && (text.includes('env') || text.includes('znv') || mayHideText(text));
 }
 
+/**
+ * Each file's reads, kept with the text they were read from instead of its syntax tree
+ * (tsSourceOnce); the tree another reader parses (an app's analysis, the settings module's) gives
+ * them too, so that these files are parsed once per text.
+ */
+const envReadsByText = new PerText<FileReads>();
+shareTrees((ts, sf, file, ws) => {
+  if (envMayMatter(sf.text) && envReadsByText.get(ws, file, sf.text) === undefined) envReadsByText.set(ws, file, sf.text, collect(ts, sf, file));
+});
+
 async function envReadsOf(ws: Workspace, file: string): Promise<FileReads | undefined> {
   const text = ws.text(file);
   if (text === undefined || !envMayMatter(text)) return text === undefined ? undefined : noReads(file);
-  const sf = await tsSource(ws, file);
+  const known = envReadsByText.get(ws, file, text);
+  if (known) return known;
+  // Parsed for this reader alone (shareTrees's reader above has read it).
+  const sf = await tsSourceOnce(ws, file);
   if (!sf) return undefined;
-  return collect(await tsApi(), sf, file);
+  return envReadsByText.get(ws, file, text) ?? collect(await tsApi(), sf, file);
 }
 
 function collect(ts: Ts, sf: TsSourceFile, file: string): FileReads {
@@ -740,9 +753,31 @@ export interface ImportStyle {
   semicolon: boolean;
 }
 
+/** What one file's imports (or requires) say of the style: counts, summed over a project's files. */
+interface StyleCounts {
+  js: number;
+  ts: number;
+  bare: number;
+  single: number;
+  double: number;
+  semi: number;
+  noSemi: number;
+}
+
+const IMPORTS = /\bimport\b|\brequire\(/;
+
+/**
+ * Each file's counts, kept with the text they were read from instead of its syntax tree
+ * (tsSourceOnce): the plans, and this with them, are computed again after every fix pass that
+ * touches a project's code. Counted from the trees other readers parse too (shareTrees).
+ */
+const styleByText = new PerText<StyleCounts>();
+shareTrees((ts, sf, file, ws) => {
+  if (IMPORTS.test(sf.text) && styleByText.get(ws, file, sf.text) === undefined) styleByText.set(ws, file, sf.text, styleCounts(ts, sf));
+});
+
 /** How the project writes relative imports, read from its existing code (then from its config). */
 export async function importStyle(ws: Workspace, project: NodeProject): Promise<ImportStyle> {
-  const tsc = await tsApi();
   let js = 0;
   let ts = 0;
   let bare = 0;
@@ -752,36 +787,21 @@ export async function importStyle(ws: Workspace, project: NodeProject): Promise<
   let noSemi = 0;
   for (const f of project.files.slice(0, 200)) {
     const text = ws.text(f);
-    if (text === undefined || !/\bimport\b|\brequire\(/.test(text)) continue;
-    const sf = await tsSource(ws, f);
-    if (!sf) continue;
-    const imports = sf.statements.filter(tsc.isImportDeclaration);
-    for (const d of imports) {
-      const spec = d.moduleSpecifier;
-      if (nodeText(tsc, sf, spec).startsWith("'")) single++;
-      else double++;
-      if (nodeText(tsc, sf, d).trimEnd().endsWith(';')) semi++;
-      else noSemi++;
-      const v = moduleSpecifierValue(tsc, d)!;
-      if (!v.startsWith('.')) continue;
-      if (/\.(?:js|mjs|cjs|jsx)$/.test(v)) js++;
-      else if (/\.(?:ts|tsx|mts|cts)$/.test(v)) ts++;
-      else bare++;
+    if (text === undefined || !IMPORTS.test(text)) continue;
+    let c = styleByText.get(ws, f, text);
+    if (!c) {
+      // Parsed for this reader alone (shareTrees's reader above has counted).
+      const sf = await tsSourceOnce(ws, f);
+      if (!sf) continue;
+      c = styleByText.get(ws, f, text) ?? styleCounts(await tsApi(), sf);
     }
-    if (imports.length === 0) {
-      // CommonJS: require('…') calls give the quotes and semicolons.
-      forEachDescendant(tsc, sf, (call) => {
-        if (!tsc.isCallExpression(call)) return;
-        const arg = call.arguments[0];
-        if (nodeText(tsc, sf, call.expression) !== 'require' || !arg || !tsc.isStringLiteral(arg)) return;
-        if (nodeText(tsc, sf, arg).startsWith("'")) single++;
-        else double++;
-        let stmt: TsNode | undefined = call.parent;
-        while (stmt && !isStatement(tsc, stmt)) stmt = stmt.parent;
-        if ((stmt ? nodeText(tsc, sf, stmt) : undefined)?.trimEnd().endsWith(';')) semi++;
-        else if (stmt) noSemi++;
-      });
-    }
+    js += c.js;
+    ts += c.ts;
+    bare += c.bare;
+    single += c.single;
+    double += c.double;
+    semi += c.semi;
+    noSemi += c.noSemi;
   }
   let suffix: ImportStyle['suffix'];
   if (js + ts + bare > 0) suffix = js >= ts && js > bare ? '.js' : ts > bare ? '.ts' : '';
@@ -794,6 +814,38 @@ export async function importStyle(ws: Workspace, project: NodeProject): Promise<
     else suffix = project.esm && project.framework === 'node' ? '.js' : '';
   }
   return { suffix, quote: double > single ? '"' : "'", semicolon: semi >= noSemi };
+}
+
+function styleCounts(tsc: Ts, sf: TsSourceFile): StyleCounts {
+  const c: StyleCounts = { js: 0, ts: 0, bare: 0, single: 0, double: 0, semi: 0, noSemi: 0 };
+  const imports = sf.statements.filter(tsc.isImportDeclaration);
+  for (const d of imports) {
+    const spec = d.moduleSpecifier;
+    if (nodeText(tsc, sf, spec).startsWith("'")) c.single++;
+    else c.double++;
+    if (nodeText(tsc, sf, d).trimEnd().endsWith(';')) c.semi++;
+    else c.noSemi++;
+    const v = moduleSpecifierValue(tsc, d)!;
+    if (!v.startsWith('.')) continue;
+    if (/\.(?:js|mjs|cjs|jsx)$/.test(v)) c.js++;
+    else if (/\.(?:ts|tsx|mts|cts)$/.test(v)) c.ts++;
+    else c.bare++;
+  }
+  if (imports.length === 0) {
+    // CommonJS: require('…') calls give the quotes and semicolons.
+    forEachDescendant(tsc, sf, (call) => {
+      if (!tsc.isCallExpression(call)) return;
+      const arg = call.arguments[0];
+      if (nodeText(tsc, sf, call.expression) !== 'require' || !arg || !tsc.isStringLiteral(arg)) return;
+      if (nodeText(tsc, sf, arg).startsWith("'")) c.single++;
+      else c.double++;
+      let stmt: TsNode | undefined = call.parent;
+      while (stmt && !isStatement(tsc, stmt)) stmt = stmt.parent;
+      if ((stmt ? nodeText(tsc, sf, stmt) : undefined)?.trimEnd().endsWith(';')) c.semi++;
+      else if (stmt) c.noSemi++;
+    });
+  }
+  return c;
 }
 
 /** ts-morph's Node.isStatement: the statement kinds it lists. */

@@ -7,7 +7,7 @@
 // (src/parsers/typescript.ts): syntax trees, not regular expressions over code.
 import type { Workspace } from '../workspace.js';
 import { python, type PyNode, type PythonModel } from '../parsers/python.js';
-import { forEachDescendant, lineAt, mayHideText, moduleSpecifierValue, nodeText, tsApi, tsSource, type TsNode, type TsSourceFile } from '../parsers/typescript.js';
+import { forEachDescendant, lineAt, mayHideText, moduleSpecifierValue, nodeText, PerText, tsApi, tsSourceOnce, type TsNode, type TsSourceFile } from '../parsers/typescript.js';
 import { yaml } from '../parsers/yaml.js';
 import type { ts as TsT } from 'ts-morph';
 import { dirname, joinPath } from '../classify.js';
@@ -579,7 +579,11 @@ interface ScriptFileFacts {
   basePath?: string;
 }
 
-const scriptFactsCache = new WeakMap<TsSourceFile, ScriptFileFacts>();
+/**
+ * Each file's facts, kept with the text they were read from instead of its syntax tree
+ * (tsSourceOnce): the file is parsed again only when its text changed (or its app's kind did).
+ */
+const scriptFactsCache = new PerText<ScriptFileFacts>();
 
 async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): Promise<void> {
   // The compiler's syntax trees (no ts-morph wrappers): each helper below reads a node as the
@@ -626,14 +630,14 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
   for (const file of files) {
     const text = ws.text(file);
     if (text === undefined || !scriptMayMatter(text)) continue;
-    const sf = await tsSource(ws, file);
-    if (!sf) continue;
-    // What the file contributes, kept per parse and app kind: after a fix the app is analysed
-    // again, but only changed files are walked again.
-    let out = scriptFactsCache.get(sf);
-    if (!out || out.file !== file || out.frontend !== res.frontend) {
+    // What the file contributes, kept per text and app kind: after a fix the app is analysed
+    // again, but only changed files are parsed and walked again.
+    let out = scriptFactsCache.get(ws, file, text);
+    if (!out || out.frontend !== res.frontend) {
+      const sf = await tsSourceOnce(ws, file);
+      if (!sf) continue;
       out = scriptFileFacts(file, sf, res.frontend);
-      scriptFactsCache.set(sf, out);
+      scriptFactsCache.set(ws, file, text, out);
     }
     // Copies: the cached facts outlive this analysis, whose records its users may extend.
     for (const e of out.wsEndpoints) res.wsEndpoints.push({ ...e });
