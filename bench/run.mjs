@@ -267,7 +267,7 @@ const target = (name, ok, value) => {
   say(`  ${ok === true ? 'PASS' : ok === false ? 'MISS' : 'n/a '}  ${name}: ${value}`);
 };
 say('targets:');
-const overNode = (r) => (r.ms !== undefined && bare.ms !== undefined ? ` (node alone: ${fmtMs(bare.ms)}, +${fmtMs(r.ms - bare.ms)})` : '');
+const overNode = (r) => (r.ms !== undefined && bare.ms !== undefined ? ` (node alone: ${fmtMs(bare.ms)}, ${r.ms >= bare.ms ? '+' : '−'}${fmtMs(Math.abs(r.ms - bare.ms))})` : '');
 target('--version under 150 ms', version.ms !== undefined ? version.ms < 150 : undefined, version.ms !== undefined ? fmtMs(version.ms) + overNode(version) : version.error);
 target('rules under 150 ms', rules.ms !== undefined ? rules.ms < 150 : undefined, rules.ms !== undefined ? fmtMs(rules.ms) + overNode(rules) : rules.error);
 target('scan of a seed project under 400 ms', demo.ms !== undefined ? demo.ms < 400 : undefined, demo.ms !== undefined ? fmtMs(demo.ms) : demo.error);
