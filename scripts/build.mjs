@@ -37,8 +37,7 @@ const lazyChildProcess = {
 // (Node 20 has no compile cache for ES modules). The file name holds a hash of its content (the cache's key).
 // Dynamic imports become require() (web-tree-sitter and ts-morph have CommonJS builds) and
 // import.meta.url a parameter of the loader's wrapper.
-const commands = await build({
-  entryPoints: { scan: 'src/cli/scan.ts', fix: 'src/cli/fix.ts', bulk: 'src/cli/bulk.ts', init: 'src/cli/init.ts' },
+const commonJsBundle = {
   outdir: `${outdir}/commands`,
   entryNames: '[name]-[hash]',
   outExtension: { '.js': '.cjs' },
@@ -48,10 +47,14 @@ const commands = await build({
   target: 'node20',
   external: ['ts-morph', 'web-tree-sitter', 'tree-sitter-python'],
   supported: { 'dynamic-import': false },
-  define: { 'import.meta.url': '__shipshape_import_meta_url' },
   sourcemap: true,
   metafile: true,
   logLevel: 'warning',
+};
+const commands = await build({
+  ...commonJsBundle,
+  entryPoints: { scan: 'src/cli/scan.ts', fix: 'src/cli/fix.ts', bulk: 'src/cli/bulk.ts', init: 'src/cli/init.ts' },
+  define: { 'import.meta.url': '__shipshape_import_meta_url' },
 });
 const bundles = {};
 for (const [out, meta] of Object.entries(commands.metafile.outputs)) {
@@ -71,21 +74,10 @@ const fromSourcesOnly = {
 // The command line (src/cli.ts: commander, the program, rules and explain): one CommonJS file beside
 // the commands', loaded by src/bin.ts with a V8 code cache as they are.
 const cli = await build({
+  ...commonJsBundle,
   entryPoints: { cli: 'src/cli.ts' },
-  outdir: `${outdir}/commands`,
-  entryNames: '[name]-[hash]',
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  external: ['ts-morph', 'web-tree-sitter', 'tree-sitter-python'],
-  supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__shipshape_import_meta_url', SHIPSHAPE_COMMAND_BUNDLES: JSON.stringify(bundles) },
-  sourcemap: true,
-  metafile: true,
   plugins: [lazyChildProcess, fromSourcesOnly],
-  logLevel: 'warning',
 });
 const cliBundle = `./${path.relative(outdir, Object.keys(cli.metafile.outputs).find((out) => out.endsWith('.cjs')))}`;
 
