@@ -80,8 +80,9 @@ const BAD: Record<string, string | Buffer> = {
   'heredoc/Dockerfile': 'FROM python:3.12-slim\nRUN <<EOF\npip install flask\n',
   'nginx/conf.d/open.conf': 'server {\n    listen 80;\n    location / {\n        proxy_pass http://app:8000;\n}\n',
   'nginx/conf.d/close.conf': 'server {\n    listen 80;\n}\n}\n',
-  'py/call.py': 'import os\n\n\ndef main(:\n    print(os.getcwd())\n',
-  'py/indent.py': 'import os\n\nx = 1\n    y = 2\n',
+  // Python files a rule reads (they read the environment); see UNREAD for one no rule needs.
+  'py/call.py': 'import os\n\n\ndef main(:\n    print(os.environ["HOME"])\n',
+  'py/indent.py': 'import os\n\nx = os.getenv("X")\n    y = 2\n',
   'bin/Dockerfile': Buffer.concat([Buffer.from('FROM alpine\n'), Buffer.alloc(16), Buffer.from('\n')]),
   'png/compose.yml': PNG,
   'big/Dockerfile': 'FROM alpine\n' + '# padding\n'.repeat(220_000),
@@ -126,6 +127,15 @@ const GOOD: Record<string, string> = {
   'good/app.py': 'import os\n\nprint(os.getcwd())\n',
 };
 
+/**
+ * A broken file that no rule needs: shipshape is not a Python linter, and a Python file that cannot
+ * hold anything a rule looks for (no environment read, no settings class, not part of an app or of
+ * a project with a manifest) is not parsed, so its syntax error is not reported.
+ */
+const UNREAD: Record<string, string> = {
+  'libs/broken.py': 'import json\n\n\ndef dump(:\n    return json.dumps({})\n',
+};
+
 function errorLine(e: { file: string; line?: number; message: string }): string {
   return `shipshape: ${e.file}${e.line ? ':' + e.line : ''}: ${e.message}`;
 }
@@ -138,7 +148,7 @@ describe('bad input (built CLI)', () => {
   beforeAll(() => {
     root = worldReadableTmp('shipshape-bad-');
     dirs.push(root);
-    writeTree(root, { ...BAD, ...GOOD });
+    writeTree(root, { ...BAD, ...GOOD, ...UNREAD });
     run = cli(['scan', '--format', 'json', root]);
     report = JSON.parse(run.stdout) as Report;
   });
@@ -151,6 +161,12 @@ describe('bad input (built CLI)', () => {
 
   it('gives exactly one clear error per problem file, in the JSON report', () => {
     expect(report.errors).toEqual(EXPECTED_ERRORS);
+  });
+
+  it('does not parse a Python file no rule needs (its syntax error is not reported)', () => {
+    expect(Object.keys(UNREAD).filter((f) => fs.existsSync(path.join(root, f)))).toEqual(Object.keys(UNREAD));
+    expect(report.errors.filter((e) => e.file in UNREAD)).toEqual([]);
+    expect(run.stderr).not.toContain('libs/broken.py');
   });
 
   it('prints the same errors, one line each, on stderr and nothing else', () => {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Workspace } from '../src/workspace.js';
 import { parsePython, python } from '../src/parsers/python.js';
 import { validateText } from '../src/parsers/validate.js';
-import { envReadsIn, importsOf, mayDefineSettings, mayReadEnv, settingsClassesIn } from '../src/project/python.js';
+import { envReadsIn, importRoot, importsOf, mayDefineSettings, mayReadEnv, settingsClassesIn } from '../src/project/python.js';
+import { projectImportRoot, projectSettings } from '../src/project/python-settings.js';
 import { analyzeApp } from '../src/project/web.js';
 
 const lines = (...ls: string[]) => ls.join('\n') + '\n';
@@ -58,6 +59,33 @@ describe('settings-class prefilter (mayDefineSettings)', () => {
     const src = lines('from pydantic import BaseModel', '', 'class S(BaseModel):', '    port: int = 8000');
     expect(mayDefineSettings(src)).toBe(false);
     expect(settingsClassesIn('u.py', await parsePython(src))).toEqual([]);
+  });
+});
+
+describe('project settings: files that can hold neither a settings class nor an env read', () => {
+  const util = lines('def helper(:', '    pass'); // broken, and names neither
+  const main = lines('import os', 'from app.util import helper', '', 'DEBUG = os.getenv("DEBUG")');
+
+  it('are not parsed; without a settings class the import root is found only when asked', async () => {
+    const ws = Workspace.fromFiles({ 'svc/requirements.txt': 'fastapi\n', 'svc/app/main.py': main, 'svc/app/util.py': util, 'svc/app/__init__.py': '' });
+    const ps = await projectSettings(ws, 'svc');
+    expect(ps.target).toBeUndefined();
+    expect(ps.reads.map((r) => `${r.file} ${r.name}`)).toEqual(['svc/app/main.py DEBUG']);
+    expect(ws.errors).toEqual([]);
+    // Finding the import root reads every module's imports: now util.py is parsed.
+    expect(await projectImportRoot(ws, ps)).toBe(await importRoot(ws, 'svc', 'svc/app/main.py'));
+    expect(await projectImportRoot(ws, ps)).toBe('svc');
+    expect(ws.errors).toEqual([{ file: 'svc/app/util.py', line: 1, message: 'Python syntax error: missing ")"' }]);
+  });
+
+  it('with a settings class the target carries the import root its module path is relative to', async () => {
+    const config = lines('from pydantic_settings import BaseSettings', '', '', 'class Settings(BaseSettings):', '    port: int = 8000', '', '', 'settings = Settings()');
+    const ws = Workspace.fromFiles({ 'svc/requirements.txt': 'pydantic-settings\n', 'svc/app/config.py': config, 'svc/app/main.py': main, 'svc/app/__init__.py': '' });
+    const ps = await projectSettings(ws, 'svc');
+    expect(ps.target?.sc.name).toBe('Settings');
+    expect(ps.target?.root).toBe('svc');
+    expect(ps.target?.module).toBe('app.config');
+    expect(await projectImportRoot(ws, ps)).toBe('svc');
   });
 });
 

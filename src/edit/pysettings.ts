@@ -24,7 +24,7 @@ export interface ExtensionResult {
 }
 
 /** Offset where new fields go: after the last field, or after a docstring / model_config at the top. */
-export function fieldInsertPoint(t: SettingsTarget): number {
+export function fieldInsertPoint(t: Pick<SettingsTarget, 'sc' | 'model'>): number {
   const text = t.model.text;
   const { sc } = t;
   const last = sc.fields[sc.fields.length - 1];
@@ -40,7 +40,7 @@ export function fieldInsertPoint(t: SettingsTarget): number {
   return anchor !== undefined ? lineEndAfter(text, anchor) : lineStartAt(text, sc.body.startIndex);
 }
 
-export function extendClass(t: SettingsTarget, style: CodeStyle, ext: ClassExtension): ExtensionResult | undefined {
+export function extendClass(t: Pick<SettingsTarget, 'sc' | 'model'>, style: CodeStyle, ext: ClassExtension): ExtensionResult | undefined {
   const text = t.model.text;
   const { sc } = t;
   const imp = new Imports();

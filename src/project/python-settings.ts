@@ -7,7 +7,7 @@ import type { CodeStyle, FieldKind, FieldSpec } from '../codegen/pydantic.js';
 import { splitList } from '../codegen/pydantic.js';
 import {
   envReadsIn, fieldForEnv, importRoot, isAuxiliaryFile, isCredential, isSigningSecret, isSystemVar, isUnder, isUrlName,
-  modulePath, projectRootOf, pydanticInfo, pythonVersionOf, settingsClassesIn, importsOf,
+  modulePath, projectRootOf, pydanticInfo, pythonVersionOf, settingsClassesIn, importsOf, mayDefineSettings, mayReadEnv,
   type EnvRead, type PydanticInfo, type SettingsClass, type SettingsField,
 } from './python.js';
 import { declaredDependencies, pydanticSettingsRelease, specHigh } from './python-manifest.js';
@@ -17,11 +17,18 @@ export interface SettingsTarget {
   model: PythonModel;
   /** Dotted module path (from the import root), when importable. */
   module?: string;
+  /** The project's import root (importRoot), which module paths are relative to. */
+  root: string;
 }
 
 export interface ProjectSettings {
   dir: string;
-  root: string;
+  /**
+   * The file importRoot starts from. The import root is found (which parses every Python file of
+   * the project) only when it is needed: with a settings class it is target.root; without one,
+   * projectImportRoot() finds it for the fix that needs it.
+   */
+  near: string;
   pyd: PydanticInfo;
   style: CodeStyle;
   target?: SettingsTarget;
@@ -63,6 +70,13 @@ async function compute(ws: Workspace, dir: string, files: string[]): Promise<Pro
   const classes: SettingsClass[] = [];
   const models = new Map<string, PythonModel>();
   for (const f of files) {
+    // Sound prefilter: a file contributes a settings class only if its text names BaseSettings, and
+    // an env read only if it names environ or getenv (mayDefineSettings, mayReadEnv). A file with
+    // neither (most of a project) gives nothing here and is not parsed for it: in a monorepo that
+    // is most of the Python files. (A syntax error in such a file is reported by the rules that
+    // do need the file, not by this one.)
+    const text = ws.text(f);
+    if (text === undefined || (!mayDefineSettings(text) && !mayReadEnv(text))) continue;
     const m = await python(ws, f);
     if (!m) continue;
     models.set(f, m);
@@ -76,11 +90,18 @@ async function compute(ws: Workspace, dir: string, files: string[]): Promise<Pro
   const pyd = await pydanticInfo(ws, dir);
   const chosen = chooseClass(classes);
   const near = chosen?.file ?? reads[0]?.file ?? files[0] ?? joinPath(dir, 'x.py');
-  const root = await importRoot(ws, dir, near);
   let target: SettingsTarget | undefined;
-  if (chosen) target = { sc: chosen, model: models.get(chosen.file)!, module: modulePath(chosen.file, root) };
+  if (chosen) {
+    const root = await importRoot(ws, dir, near);
+    target = { sc: chosen, model: models.get(chosen.file)!, module: modulePath(chosen.file, root), root };
+  }
   const style = codeStyle(ws, dir, pyd, target?.sc);
-  return { dir, root, pyd, style, target, classes, reads };
+  return { dir, near, pyd, style, target, classes, reads };
+}
+
+/** The project's import root: the target's, or (a project without a settings class) found now. */
+export function projectImportRoot(ws: Workspace, ps: ProjectSettings): Promise<string> {
+  return ps.target ? Promise.resolve(ps.target.root) : importRoot(ws, ps.dir, ps.near);
 }
 
 /** The class new variables go into: one with a module-level instance, in config/settings.py, shallowest. */

@@ -3,7 +3,7 @@ import type { FileEdit, FindingInput, ModifyEdit } from '../../src/types.js';
 import type { Workspace } from '../../src/workspace.js';
 import { python, type PyNode } from '../../src/parsers/python.js';
 import { fieldNameFor, isFirstParty, keywordArg, modulePath, positionalArgs, stringValue } from '../../src/project/python.js';
-import { codeStyle, kindOfField, newSettingsPath, projectFiles, projectSettings, pythonProjects } from '../../src/project/python-settings.js';
+import { codeStyle, kindOfField, newSettingsPath, projectFiles, projectImportRoot, projectSettings, pythonProjects } from '../../src/project/python-settings.js';
 import { settingsModule, type FieldSpec } from '../../src/codegen/pydantic.js';
 import { extendClass } from '../../src/edit/pysettings.js';
 import { ensureImports, finishEdits } from '../../src/edit/python.js';
@@ -137,7 +137,7 @@ export default defineRule({
       }
     } else {
       const path = await newSettingsPath(ws, ps);
-      module = modulePath(path, ps.root);
+      module = modulePath(path, await projectImportRoot(ws, ps));
       fieldName = 'ALLOWED_ORIGINS';
       const spec: FieldSpec = { name: fieldName, env: fieldName, kind: 'list', optional: false, default: [], url: false, signing: false, separator: ',' };
       edits.push({ file: path, create: settingsModule([spec], ps.style) });

@@ -28,10 +28,10 @@ async function callSites(ws: Workspace, ps: ProjectSettings): Promise<CallSite[]
   const t = ps.target;
   if (!t || !t.sc.instance || !t.module) return [];
   // Modules the settings module imports would import it back: leave their reads alone.
-  const cycle = new Set(await firstPartyImports(ws, t.sc.file, ps.root));
+  const cycle = new Set(await firstPartyImports(ws, t.sc.file, t.root));
   const out: CallSite[] = [];
   for (const r of ps.reads) {
-    if (r.file === t.sc.file || cycle.has(r.file) || modulePath(r.file, ps.root) === undefined) continue;
+    if (r.file === t.sc.file || cycle.has(r.file) || modulePath(r.file, t.root) === undefined) continue;
     const field = fieldForEnv(t.sc, r.name);
     if (!field) continue;
     const ref = t.sc.instance.call ? `${t.sc.instance.name}()` : t.sc.instance.name;
