@@ -7,6 +7,7 @@ import { FixSession, type Outcome } from './engine/session.js';
 import { fileChanges } from './io/write.js';
 import type { FileChange } from './render/diff.js';
 import type { ScanReport } from './render/report.js';
+import type { ResultCache } from './engine/cache.js';
 
 export interface RunOptions {
   only?: string[];
@@ -23,6 +24,8 @@ export interface RunOptions {
   filter?: RuleRunOptions['filter'];
   /** Restrict to these rules instead of the registry (tests). */
   rules?: Rule[];
+  /** scan: reuse and keep each rule's findings (src/engine/cache.ts); saved when the scan ends. */
+  resultCache?: ResultCache;
 }
 
 export function openWorkspace(root: string, o: RunOptions = {}): Workspace {
@@ -47,7 +50,8 @@ export interface ScanResult {
 
 export async function scan(ws: Workspace, o: RunOptions = {}): Promise<ScanResult> {
   const rules = chosenRules(o);
-  const { findings, failures } = await runRules(ws, rules, runOptions(o));
+  const { findings, failures } = await runRules(ws, rules, { ...runOptions(o), cache: o.resultCache });
+  o.resultCache?.save();
   return { ws, rules, failures, report: { root: ws.root, findings, errors: ws.errors } };
 }
 

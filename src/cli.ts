@@ -46,7 +46,8 @@ selection(
     .option('--output <file>', 'write the report to a file')
     .option('--fail-on <severity>', 'exit 1 only for findings of this severity or worse (critical, high, medium, low)')
     .option('--report-unused-suppressions', 'list shipshape-ignore comments that match nothing (exit 1 when any)')
-    .option('--from <report>', "match another tool's report (SARIF, Trivy/Checkov/KICS/Semgrep/hadolint JSON) or a Markdown audit report; repeatable", collect, []),
+    .option('--from <report>', "match another tool's report (SARIF, Trivy/Checkov/KICS/Semgrep/hadolint JSON) or a Markdown audit report; repeatable", collect, [])
+    .option('--no-cache', "don't reuse or keep the findings of rules whose inputs did not change (the result cache)"),
 ).action(async (path: string, opts) => {
   const { runScan } = await command('scan', () => import('./cli/scan.js'));
   process.exitCode = await runScan(path, { ...program.opts(), ...opts });

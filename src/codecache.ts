@@ -29,11 +29,16 @@ export function runBundle(file: string): unknown {
   return module.exports;
 }
 
-export function cachePath(bundle: string): string | undefined {
+/** shipshape's cache directory ($SHIPSHAPE_CACHE_DIR, $XDG_CACHE_HOME/shipshape, ~/.cache/shipshape), or undefined when off. */
+export function cacheDir(): string | undefined {
   const env = process.env.SHIPSHAPE_CACHE_DIR;
   if (env === 'off') return undefined;
   const home = process.env.HOME;
-  const dir = env || (process.env.XDG_CACHE_HOME ? path.join(process.env.XDG_CACHE_HOME, 'shipshape') : home ? path.join(home, '.cache', 'shipshape') : undefined);
+  return env || (process.env.XDG_CACHE_HOME ? path.join(process.env.XDG_CACHE_HOME, 'shipshape') : home ? path.join(home, '.cache', 'shipshape') : undefined);
+}
+
+export function cachePath(bundle: string): string | undefined {
+  const dir = cacheDir();
   if (!dir) return undefined;
   return path.join(dir, `${path.basename(bundle, '.cjs')}-node${process.version}-${process.arch}.v8cache`);
 }
@@ -104,7 +109,7 @@ function writeCache(file: string, script: vm.Script): void {
  * The cache directory and, when missing, its parent (~/.cache). Not mkdir's recursive mode: it loops
  * forever where a directory cannot be made but its parent exists (e.g. under /proc).
  */
-function makeDir(dir: string): void {
+export function makeDir(dir: string): void {
   for (const d of [path.dirname(dir), dir]) {
     try {
       fs.mkdirSync(d, { mode: 0o700 });

@@ -164,6 +164,7 @@ export class Workspace {
   } = { sorted: new Map(), pending: [], byName: new Map(), memo: new Map() };
   /** Files that could not be read or parsed. */
   private bad = new Set<string>();
+  private listingDigest: string | undefined;
   readonly maxFileBytes: number;
   readonly followSymlinks: boolean;
 
@@ -604,6 +605,46 @@ export class Workspace {
     return read > 0;
   }
 
+  // ---- what the result cache (src/engine/cache.ts) checks and restores ----
+
+  /**
+   * A hash of the file list as listed (paths, kinds, which are symbolic links): a cached result is
+   * reused only when the list is the one it was computed on. Computed once; only for a workspace
+   * that nothing was created in.
+   */
+  listingHash(): string {
+    if (this.listingDigest === undefined) {
+      const h = createHash('sha256');
+      for (const f of [...this.records.keys()].sort()) {
+        const r = this.records.get(f)!;
+        h.update(`${f}\0${r.kind}\0${r.symlink ? 1 : 0}${r.created ? 'c' : ''}\n`);
+      }
+      this.listingDigest = h.digest('hex');
+    }
+    return this.listingDigest;
+  }
+
+  /**
+   * What a cached result may depend on in a file: the sha256 of its bytes and its mode, read now
+   * (as text() would: a file that cannot be read gets its error recorded). '-' for a path that is
+   * not a file of the workspace; undefined when the file cannot be fingerprinted (unreadable,
+   * over the size limit, a symbolic link, or changed in memory): a result that read it is not cached.
+   */
+  fingerprint(file: string): string | undefined {
+    const f = normalize(file);
+    const r = this.records.get(f);
+    if (!r) return '-';
+    if (!r.loaded) this.load(r);
+    if (r.error || r.symlink || r.created || r.text !== r.originalText || !r.diskHash || !r.format) return undefined;
+    return `${r.diskHash}:${r.format.mode.toString(8)}`;
+  }
+
+  /** Record again an error a cached result's computation recorded (the file is then bad, as it was). */
+  restoreError(err: ParseError): void {
+    this.bad.add(err.file);
+    this.addError(err);
+  }
+
   /** Number of files that could be read. */
   get readableCount(): number {
     let n = 0;
@@ -773,6 +814,7 @@ export class Workspace {
   createFile(file: string, text: string): void {
     const f = normalize(file);
     if (this.records.has(f)) throw new Error(`createFile: ${f} exists`);
+    this.listingDigest = undefined;
     this.records.set(f, {
       path: f,
       kind: classify(f),
@@ -808,6 +850,7 @@ export class Workspace {
       const s = snap.get(p);
       if (!s) {
         if (r.created) {
+          this.listingDigest = undefined;
           this.records.delete(p);
           this.dropParses(p);
           this.logChange(p, true);

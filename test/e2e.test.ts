@@ -304,7 +304,8 @@ describe('CLI basics', () => {
   it('scan keeps a private V8 code cache of its bundle and of the command line; the report is the same without it, with it and with a corrupt one', () => {
     const dir = path.join(tmpDir(), 'cache');
     const demo = path.join(REPO, 'fixtures', 'projects', 'demo');
-    const args = ['scan', '--format', 'json', demo];
+    // The code cache alone (the result cache, in the same directory, has its own tests: result-cache.test.ts).
+    const args = ['scan', '--no-cache', '--format', 'json', demo];
     const off = runCli(args, { env: { SHIPSHAPE_CACHE_DIR: 'off' } });
     expect(off.code, describeRun(args, off)).toBe(1);
     expect(fs.existsSync(dir)).toBe(false);

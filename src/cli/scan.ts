@@ -1,4 +1,5 @@
 import { scan } from '../api.js';
+import { ResultCache } from '../engine/cache.js';
 import { renderJson, renderText } from '../render/report.js';
 import { SEVERITIES, type Severity } from '../types.js';
 import { guard, nothingScanned, open, printErrors, runOptions, setupColor, UsageError, writeOut, type CommonFlags } from './common.js';
@@ -9,6 +10,8 @@ export interface ScanFlags extends CommonFlags {
   failOn?: string;
   reportUnusedSuppressions?: boolean;
   from?: string[];
+  /** false with --no-cache. */
+  cache?: boolean;
 }
 
 export function runScan(path: string, flags: ScanFlags): Promise<number> {
@@ -21,7 +24,8 @@ export function runScan(path: string, flags: ScanFlags): Promise<number> {
     const o = runOptions(flags, path);
     const from = flags.from?.length ? (await import('../intake/cli.js')).readReports(flags.from) : undefined;
     const { ws, suppressions } = open(path, o);
-    const scanned = await scan(ws, o);
+    const resultCache = flags.cache === false ? undefined : ResultCache.open(ws, o);
+    const scanned = await scan(ws, { ...o, resultCache });
     const { failures, rules } = scanned;
     const matched = from ? (await import('../intake/index.js')).intake(ws, scanned.report.findings, rules, from) : undefined;
     // With --from, the findings are those the report's items match.

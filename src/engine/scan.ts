@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Finding, FindingInput, Rule, RuleOptions } from '../types.js';
 import type { Workspace } from '../workspace.js';
 import { lineOf, lineStarts } from '../text.js';
+import type { ResultCache } from './cache.js';
 
 export interface RuleRunOptions {
   /** Per-rule options (merged over the rule's defaults). */
@@ -11,6 +12,8 @@ export interface RuleRunOptions {
   severity?: Record<string, Finding['severity']>;
   /** Called with the findings a rule reported, before they are returned (suppressions). */
   filter?: (f: Finding, ws: Workspace) => boolean;
+  /** Reuse and keep each rule's findings (scan; see ./cache.ts). */
+  cache?: ResultCache;
 }
 
 export interface RuleFailure {
@@ -87,7 +90,15 @@ export async function runRules(
     if (!rule.kinds.some((k) => ws.has(k))) continue;
     const t0 = TIMING ? performance.now() : 0;
     try {
-      const inputs = await rule.detect({ ws, options: optionsFor(rule, run) });
+      const options = optionsFor(rule, run);
+      const cache = run.cache;
+      let inputs = cache?.lookup(ws, rule.id, options);
+      if (!inputs && cache) {
+        const { value, reads } = await ws.track(async () => rule.detect({ ws, options }));
+        cache.store(ws, rule.id, options, value, reads);
+        inputs = value;
+      }
+      inputs ??= await rule.detect({ ws, options });
       findings.push(...complete(rule, inputs, ws, run));
     } catch (e) {
       failures.push({ rule: rule.id, message: (e as Error).stack ?? String(e) });
@@ -98,6 +109,7 @@ export async function runRules(
     const loaded: Record<string, number> = {};
     for (const f of ws.files()) if (ws.record(f)?.loaded) loaded[ws.kindOf(f) ?? '?'] = (loaded[ws.kindOf(f) ?? '?'] ?? 0) + 1;
     process.stderr.write(`shipshape timing: files read by kind: ${JSON.stringify(loaded)}\n`);
+    if (run.cache) process.stderr.write(`shipshape timing: result cache: ${run.cache.hits} rules reused, ${run.cache.misses} run\n`);
   }
   return { findings: sortFindings(findings, rules), failures };
 }
