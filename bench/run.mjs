@@ -183,13 +183,17 @@ const rules = measure('shipshape rules', CLI, ['rules'], { okCodes: [0] });
 const CACHE_DIR = path.join(WORK, 'v8cache');
 fs.rmSync(CACHE_DIR, { recursive: true, force: true });
 process.env.SHIPSHAPE_CACHE_DIR = CACHE_DIR;
-const demo = measure('scan fixtures/projects/demo', CLI, ['scan', 'fixtures/projects/demo'], { okCodes: [1] });
-const demoNoCache = measure('scan demo, no code cache', CLI, ['scan', 'fixtures/projects/demo'], { okCodes: [1], env: { SHIPSHAPE_CACHE_DIR: 'off' } });
+// The scans measured for the targets do not use the result cache (--no-cache: every rule runs);
+// the result cache (scan's default, src/engine/cache.ts) is measured apart, on an unchanged tree.
+const demo = measure('scan fixtures/projects/demo', CLI, ['scan', '--no-cache', 'fixtures/projects/demo'], { okCodes: [1] });
+const demoNoCache = measure('scan demo, no code cache', CLI, ['scan', '--no-cache', 'fixtures/projects/demo'], { okCodes: [1], env: { SHIPSHAPE_CACHE_DIR: 'off' } });
+const demoCached = measure('scan demo, result cache', CLI, ['scan', 'fixtures/projects/demo'], { okCodes: [1] });
 results.commands.nodeAlone = keep(bare);
 results.commands.version = keep(version);
 results.commands.rules = keep(rules);
 results.commands.scanDemo = keep(demo);
 results.commands.scanDemoNoCodeCache = keep(demoNoCache);
+results.commands.scanDemoResultCache = keep(demoCached);
 say('');
 
 for (const n of SIZES) {
@@ -199,10 +203,14 @@ for (const n of SIZES) {
   // No warm-up run here: the tree was just generated or checked, and the floor runs first.
   const opts = { runs: MONO_RUNS, warmup: 0 };
   const floor = measure('floor (list + parse)', FLOOR, [rel], { ...opts, okCodes: [0] });
-  const scan = measure('scan --format json', CLI, ['scan', '--format', 'json', rel], { ...opts, okCodes: [1] });
+  const scan = measure('scan --format json', CLI, ['scan', '--no-cache', '--format', 'json', rel], { ...opts, okCodes: [1] });
+  // The result cache: the warm-up run fills it, the runs measured reuse every rule's findings.
+  const cached = n === N ? measure('scan --format json, result cache', CLI, ['scan', '--format', 'json', rel], { ...opts, warmup: 1, okCodes: [1] }) : undefined;
+  if (cached && !cached.error && !scan.error && cached.out !== scan.out) errors.push(`mono-${n}: the report with the result cache differs from the report without it`);
   const fix = measure('fix --dry-run --all', CLI, ['fix', '--dry-run', '--all', rel], { ...opts, okCodes: [0, 1] });
   const bulk = BULK && n === N ? measure('bulk --dry-run', CLI, ['bulk', '--dry-run', rel], { ...opts, okCodes: [0, 1] }) : undefined;
   const entry = { services: n, floor: keep(floor), scan: keep(scan), fixDryRun: keep(fix) };
+  if (cached) entry.scanResultCache = keep(cached);
   if (bulk) entry.bulkDryRun = keep(bulk);
   if (!floor.error) entry.floor.detail = JSON.parse(execFileSync(process.execPath, [FLOOR, rel, '--json'], { cwd: ROOT, encoding: 'utf8' }));
   if (!scan.error) {
@@ -236,6 +244,10 @@ for (const n of SIZES) {
   if (bulk && !floor.error && !bulk.error) entry.bulkPerFloor = +(bulk.ms / floor.ms).toFixed(2);
   say(`  wall: scan/floor ${entry.scanPerFloor ?? '?'}×   dry-run/floor ${entry.fixPerFloor ?? '?'}×${entry.bulkPerFloor ? `   bulk/floor ${entry.bulkPerFloor}×` : ''}`);
   say(`  cpu:  scan/floor ${entry.scanPerFloorCpu ?? '?'}×   dry-run/floor ${entry.fixPerFloorCpu ?? '?'}×`);
+  if (cached && !cached.error && !floor.error) {
+    entry.scanResultCachePerFloor = +(cached.ms / floor.ms).toFixed(2);
+    say(`  scan with the result cache (unchanged tree): ${fmtMs(cached.ms)}, ${entry.scanResultCachePerFloor}× the floor (not a target figure: the targets are measured without it)`);
+  }
   results.sizes[n] = entry;
   say('');
 }
