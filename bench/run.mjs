@@ -99,7 +99,7 @@ function measure(label, script, args, { cwd = ROOT, runs = RUNS, okCodes = [0, 1
   }
   fs.rmSync(rssFile, { force: true });
   const res = { label, ms: median(walls), cpuMs: median(cpus), rssMB: median(rsss), samplesMs: walls.map(Math.round), out: last.stdout, err: last.stderr };
-  say(`  ${label.padEnd(30)} ${fmtMs(res.ms).padStart(9)} wall ${fmtMs(res.cpuMs).padStart(9)} cpu ${res.rssMB.toFixed(0).padStart(5)} MB   (runs: ${res.samplesMs.join(', ')} ms)`);
+  say(`  ${label.padEnd(34)} ${fmtMs(res.ms).padStart(9)} wall ${fmtMs(res.cpuMs).padStart(9)} cpu ${res.rssMB.toFixed(0).padStart(5)} MB   (runs: ${res.samplesMs.join(', ')} ms)`);
   return res;
 }
 
