@@ -176,6 +176,30 @@ describe('result cache', () => {
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   });
 
+  it('with --from, --report-unused-suppressions and --fail-on, a scan that reuses every rule says what an uncached one says', () => {
+    const cacheDir = path.join(tmpDir('shipshape-rc-'), 'cache');
+    const { cached, uncached } = scanner(cacheDir);
+    const dir = copyProject('demo', 'shipshape-rc-demo-');
+    // One suppression that matches a finding, one that matches nothing.
+    const docker = path.join(dir, 'Dockerfile');
+    fs.writeFileSync(docker, '# shipshape-ignore dockerfile/non-root-user: the platform runs it as a random uid\n# shipshape-ignore dockerfile/exec-form\n' + fs.readFileSync(docker, 'utf8'));
+    const reports = path.join(path.dirname(PROJECTS_DIR), '..', 'test', 'fixtures-intake', 'reports');
+    const webapp = path.join(path.dirname(PROJECTS_DIR), '..', 'test', 'fixtures-intake', 'webapp');
+    const runs: [string, string[]][] = [
+      [dir, ['--report-unused-suppressions']],
+      [dir, ['--fail-on', 'critical']],
+      [webapp, ['--from', path.join(reports, 'kics.sarif'), '--from', path.join(reports, 'hadolint.json')]],
+    ];
+    for (const [d, extra] of runs) {
+      cached(d, extra);
+      const c = cached(d, extra);
+      expect(reuse(c).run, extra.join(' ')).toBe(0);
+      expectSame(c, uncached(d, extra), extra.join(' '));
+    }
+    const unused = uncached(dir, ['--report-unused-suppressions']);
+    expect(messages(unused)).toContain('unused suppression of dockerfile/exec-form');
+  });
+
   it('scanning two repositories keeps one result file each; an entry never answers for another root', () => {
     const cacheDir = path.join(tmpDir('shipshape-rc-'), 'cache');
     const { cached, uncached } = scanner(cacheDir);
