@@ -73,10 +73,18 @@ function writePending(): void {
 }
 
 function readCache(file: string): Buffer | undefined {
+  // Code is run from it: only a file of this user, not writable by others.
+  return readPrivate(file);
+}
+
+/**
+ * A file of the cache directory: its bytes, when it is a file of this user that others cannot
+ * write (else somebody else could have put it there), or undefined.
+ */
+export function readPrivate(file: string): Buffer | undefined {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
-    // Code is run from it: only a file of this user, not writable by others.
     const st = fs.fstatSync(fd);
     if ((process.getuid && st.uid !== process.getuid()) || st.mode & 0o022) return undefined;
     return fs.readFileSync(fd);
@@ -88,20 +96,35 @@ function readCache(file: string): Buffer | undefined {
 }
 
 function writeCache(file: string, script: vm.Script): void {
+  if (writePrivate(file, () => script.createCachedData())) {
+    try {
+      prune(file);
+    } catch {
+      /* the next write prunes */
+    }
+  }
+}
+
+/**
+ * Write a file of the cache directory whole (0600, in a 0700 directory made when missing): to a
+ * temporary file, renamed over it. Never throws: a cache that cannot be written (a directory of
+ * another user, a full disk) costs only time, and this runs at exit too, where a throw would
+ * change the exit code. Whether it was written.
+ */
+export function writePrivate(file: string, data: () => string | Uint8Array): boolean {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     makeDir(path.dirname(file));
-    fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+    fs.writeFileSync(tmp, data(), { mode: 0o600 });
     fs.renameSync(tmp, file);
-    prune(file);
+    return true;
   } catch {
-    // A cache that cannot be written (a directory of another user, a full disk) costs only time; it
-    // must never fail the run, and this runs at exit, where a throw would change the exit code.
     try {
       fs.rmSync(tmp, { force: true });
     } catch {
       /* nothing was written, or it cannot be removed by us either */
     }
+    return false;
   }
 }
 
@@ -109,7 +132,7 @@ function writeCache(file: string, script: vm.Script): void {
  * The cache directory and, when missing, its parent (~/.cache). Not mkdir's recursive mode: it loops
  * forever where a directory cannot be made but its parent exists (e.g. under /proc).
  */
-export function makeDir(dir: string): void {
+function makeDir(dir: string): void {
   for (const d of [path.dirname(dir), dir]) {
     try {
       fs.mkdirSync(d, { mode: 0o700 });

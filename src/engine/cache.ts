@@ -30,7 +30,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { FindingInput, ParseError, RuleOptions } from '../types.js';
 import type { ReadSet, Workspace } from '../workspace.js';
-import { cacheDir, makeDir } from '../codecache.js';
+import { cacheDir, readPrivate, writePrivate } from '../codecache.js';
 
 const FORMAT = 1;
 /** Result files kept in the cache directory (one per scanned root), the most recently used. */
@@ -179,7 +179,7 @@ export class ResultCache {
     const file = path.join(dir, `results-${createHash('sha256').update(root).digest('hex').slice(0, 32)}.json`);
     const setupKey = JSON.stringify([setup.maxFileBytes ?? null, Boolean(setup.followSymlinks), setup.ignore ?? []]);
     const fresh: CacheFile = { format: FORMAT, tool, root, setup: setupKey, entries: {} };
-    const read = readPrivate(file);
+    const read = readPrivate(file)?.toString('utf8');
     let data = fresh;
     if (read) {
       try {
@@ -238,36 +238,13 @@ export class ResultCache {
 
   /** Write the cache (when something changed). Never throws. */
   save(): void {
-    if (!this.dirty) return;
-    const tmp = `${this.file}.${process.pid}.tmp`;
+    if (!this.dirty || !writePrivate(this.file, () => JSON.stringify(pack(this.data)))) return;
+    this.dirty = false;
     try {
-      makeDir(path.dirname(this.file));
-      fs.writeFileSync(tmp, JSON.stringify(pack(this.data)), { mode: 0o600 });
-      fs.renameSync(tmp, this.file);
-      this.dirty = false;
       prune(path.dirname(this.file));
     } catch {
-      try {
-        fs.rmSync(tmp, { force: true });
-      } catch {
-        /* nothing to remove */
-      }
+      /* the next save prunes */
     }
-  }
-}
-
-/** The file's text, when it is a file of this user that others cannot write. */
-function readPrivate(file: string): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, 'r');
-    const st = fs.fstatSync(fd);
-    if ((process.getuid && st.uid !== process.getuid()) || st.mode & 0o022) return undefined;
-    return fs.readFileSync(fd, 'utf8');
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
