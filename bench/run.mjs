@@ -183,7 +183,7 @@ const rules = measure('shipshape rules', CLI, ['rules'], { okCodes: [0] });
 const CACHE_DIR = path.join(WORK, 'v8cache');
 fs.rmSync(CACHE_DIR, { recursive: true, force: true });
 process.env.SHIPSHAPE_CACHE_DIR = CACHE_DIR;
-// The scans measured for the targets do not use the result cache (--no-cache: every rule runs);
+// The scans and fixes measured for the targets do not use the result cache (--no-cache: every rule runs);
 // the result cache (scan's default, src/engine/cache.ts) is measured apart, on an unchanged tree.
 const demo = measure('scan fixtures/projects/demo', CLI, ['scan', '--no-cache', 'fixtures/projects/demo'], { okCodes: [1] });
 const demoNoCache = measure('scan demo, no code cache', CLI, ['scan', '--no-cache', 'fixtures/projects/demo'], { okCodes: [1], env: { SHIPSHAPE_CACHE_DIR: 'off' } });
@@ -207,7 +207,7 @@ for (const n of SIZES) {
   // The result cache: the warm-up run fills it, the runs measured reuse every rule's findings.
   const cached = n === N ? measure('scan --format json, result cache', CLI, ['scan', '--format', 'json', rel], { ...opts, warmup: 1, okCodes: [1] }) : undefined;
   if (cached && !cached.error && !scan.error && cached.out !== scan.out) errors.push(`mono-${n}: the report with the result cache differs from the report without it`);
-  const fix = measure('fix --dry-run --all', CLI, ['fix', '--dry-run', '--all', rel], { ...opts, okCodes: [0, 1] });
+  const fix = measure('fix --dry-run --all', CLI, ['fix', '--no-cache', '--dry-run', '--all', rel], { ...opts, okCodes: [0, 1] });
   const bulk = BULK && n === N ? measure('bulk --dry-run', CLI, ['bulk', '--dry-run', rel], { ...opts, okCodes: [0, 1] }) : undefined;
   const entry = { services: n, floor: keep(floor), scan: keep(scan), fixDryRun: keep(fix) };
   if (cached) entry.scanResultCache = keep(cached);

@@ -10,6 +10,7 @@
 // web-tree-sitter stay in node_modules: they are large, loaded only when a repository has such files,
 // and tree-sitter loads its wasm grammar from its package.
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -51,10 +52,29 @@ const commonJsBundle = {
   metafile: true,
   logLevel: 'warning',
 };
+// What identifies this build's rules for scan's result cache (src/engine/cache.ts): a hash of the
+// sources and of the dependency versions. The same in every command bundle (scan and fix share the
+// cache), different as soon as any source or locked dependency changes.
+function buildId() {
+  const h = createHash('sha256');
+  const add = (file) => h.update(`${file}\0`).update(fs.readFileSync(file)).update('\0');
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else add(p);
+    }
+  };
+  walk('src');
+  walk('transforms');
+  for (const f of ['package.json', 'package-lock.json']) if (fs.existsSync(f)) add(f);
+  return h.digest('hex').slice(0, 24);
+}
+
 const commands = await build({
   ...commonJsBundle,
   entryPoints: { scan: 'src/cli/scan.ts', fix: 'src/cli/fix.ts', bulk: 'src/cli/bulk.ts', init: 'src/cli/init.ts' },
-  define: { 'import.meta.url': '__shipshape_import_meta_url' },
+  define: { 'import.meta.url': '__shipshape_import_meta_url', SHIPSHAPE_BUILD_ID: JSON.stringify(buildId()) },
 });
 const bundles = {};
 for (const [out, meta] of Object.entries(commands.metafile.outputs)) {

@@ -24,7 +24,10 @@ export interface RunOptions {
   filter?: RuleRunOptions['filter'];
   /** Restrict to these rules instead of the registry (tests). */
   rules?: Rule[];
-  /** scan: reuse and keep each rule's findings (src/engine/cache.ts); saved when the scan ends. */
+  /**
+   * Reuse and keep each rule's findings of the files as they are on disk (src/engine/cache.ts):
+   * scan, and the first scan of a fix session. Saved when that scan ends.
+   */
   resultCache?: ResultCache;
 }
 
@@ -38,7 +41,7 @@ export function chosenRules(o: RunOptions): Rule[] {
 }
 
 function runOptions(o: RunOptions): RuleRunOptions {
-  return { options: o.ruleOptions, severity: o.severity, filter: o.filter };
+  return { options: o.ruleOptions, severity: o.severity, filter: o.filter, cache: o.resultCache };
 }
 
 export interface ScanResult {
@@ -50,7 +53,7 @@ export interface ScanResult {
 
 export async function scan(ws: Workspace, o: RunOptions = {}): Promise<ScanResult> {
   const rules = chosenRules(o);
-  const { findings, failures } = await runRules(ws, rules, { ...runOptions(o), cache: o.resultCache });
+  const { findings, failures } = await runRules(ws, rules, runOptions(o));
   o.resultCache?.save();
   return { ws, rules, failures, report: { root: ws.root, findings, errors: ws.errors } };
 }

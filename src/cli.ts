@@ -63,7 +63,8 @@ selection(
     .option('-y, --yes', 'apply without asking (safe fixes; add --all for review fixes)')
     .option('--all', 'include fixes marked review (not only safe ones)')
     .option('--tls', 'compose/reverse-proxy: also serve HTTPS (443, HSTS, HTTP→HTTPS redirect)')
-    .option('--from <report>', "fix only what another tool's report or an audit report found (see scan --from); repeatable", collect, []),
+    .option('--from <report>', "fix only what another tool's report or an audit report found (see scan --from); repeatable", collect, [])
+    .option('--no-cache', "don't take the first scan's findings from scan's result cache, nor keep them there"),
 ).action(async (path: string, opts) => {
   const { runFix } = await command('fix', () => import('./cli/fix.js'));
   process.exitCode = await runFix(path, { ...program.opts(), ...opts });

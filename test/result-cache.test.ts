@@ -5,8 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copyProject, describeRun, projectNames, runCli, runCliMany, PROJECTS_DIR, type CliResult } from './helpers/cli.js';
+import { changedPaths, copyProject, describeRun, filesOf, projectNames, PtySession, runCli, runCliMany, snapshot, PROJECTS_DIR, type CliResult } from './helpers/cli.js';
 import { tmpDir } from './helpers/tree.js';
+
+/** `fix` in a terminal: the prompt waiting for an answer, and how the session ends (see interactive.test.ts). */
+const PROMPT = /Apply this fix\? \((safe|review)\) \((Ynasqh|yNasqh)\)/;
+const END = /(\d+) fix(?:es)? applied to (\d+) files?\.|No fixes accepted; nothing written\.|Aborted: nothing was written\./;
 
 /** Rules reused and rules run, from the SHIPSHAPE_TIMING line. */
 function reuse(r: CliResult): { reused: number; run: number } {
@@ -199,6 +203,57 @@ describe('result cache', () => {
     const unused = uncached(dir, ['--report-unused-suppressions']);
     expect(messages(unused)).toContain('unused suppression of dockerfile/exec-form');
   });
+
+  it('fix takes its first scan from the cache: the same patches (dry run), the same files written (--yes), the same review (terminal)', async () => {
+    const cacheDir = path.join(tmpDir('shipshape-rc-'), 'cache');
+    const env = { SHIPSHAPE_CACHE_DIR: cacheDir, SHIPSHAPE_TIMING: '1' };
+    for (const n of projectNames()) {
+      const dir = path.join(PROJECTS_DIR, n);
+      const args = ['fix', '--dry-run', '--all', dir];
+      const uncached = runCli(['fix', '--no-cache', '--dry-run', '--all', dir], { env });
+      runCli(['scan', '--format', 'json', dir], { env });
+      const cached = runCli(args, { env });
+      expect(cached.stdout, describeRun(args, cached)).toBe(uncached.stdout);
+      expect(messages(cached), n).toBe(messages(uncached));
+      expect(cached.code, n).toBe(uncached.code);
+      expect(reuse(cached), n).toEqual({ reused: reuse(runCli(['scan', '--format', 'json', dir], { env })).reused, run: 0 });
+    }
+
+    // Applied: the files written are byte for byte those of a run without the cache.
+    const a = copyProject('demo', 'shipshape-rc-a-');
+    const b = copyProject('demo', 'shipshape-rc-b-');
+    runCli(['scan', '--format', 'json', a], { env });
+    const ra = runCli(['fix', '--yes', '--all', a], { env });
+    expect(reuse(ra).run, describeRun(['fix', '--yes', '--all', a], ra)).toBe(0);
+    const rb = runCli(['fix', '--no-cache', '--yes', '--all', b], { env });
+    expect(ra.code).toBe(rb.code);
+    expect(filesOf(snapshot(a))).toEqual(filesOf(snapshot(b)));
+    // ... and fixing again proposes nothing, with the cache (the files changed: the rules run) or without.
+    expect(runCli(['fix', '--dry-run', '--all', a], { env }).stdout).toBe('');
+
+    // In a terminal: the same first fix shown, and "a" writes the same files.
+    const c = copyProject('demo', 'shipshape-rc-c-');
+    const d = copyProject('demo', 'shipshape-rc-d-');
+    const before = snapshot(c);
+    runCli(['scan', '--format', 'json', c], { env });
+    const shown: string[] = [];
+    for (const [dir, extra] of [[c, []], [d, ['--no-cache']]] as [string, string[]][]) {
+      const s = new PtySession(['fix', ...extra, dir], { env: { ...env, NO_COLOR: '1' } });
+      try {
+        const block = await s.expect(PROMPT);
+        shown.push(block.slice(block.indexOf('[1/')).replaceAll(dir, '<dir>'));
+        s.answer('a');
+        await s.expect(END);
+        expect((await s.wait()).code).toBe(0);
+        if (dir === c) expect(reuse({ code: 0, signal: null, stdout: '', stderr: s.text }).run).toBe(0);
+      } finally {
+        s.kill();
+      }
+    }
+    expect(shown[0]).toBe(shown[1]);
+    expect(changedPaths(before, snapshot(c)).length).toBeGreaterThan(0);
+    expect(filesOf(snapshot(c))).toEqual(filesOf(snapshot(d)));
+  }, 240_000);
 
   it('scanning two repositories keeps one result file each; an entry never answers for another root', () => {
     const cacheDir = path.join(tmpDir('shipshape-rc-'), 'cache');

@@ -1,4 +1,5 @@
 import { newSession, planFixes, type RunOptions } from '../api.js';
+import { ResultCache } from '../engine/cache.js';
 import type { Outcome, Preview } from '../engine/session.js';
 import { changedOnDisk, fileChanges, writeChanges, type WriteResult } from '../io/write.js';
 import { ruleById } from '../registry.js';
@@ -15,6 +16,8 @@ export interface FixFlags extends CommonFlags {
   output?: string;
   yes?: boolean;
   from?: string[];
+  /** false with --no-cache. */
+  cache?: boolean;
 }
 
 const err = (s: string) => process.stderr.write(s + '\n');
@@ -31,6 +34,8 @@ export function runFix(path: string, flags: FixFlags): Promise<number> {
     if (flags.tls) (o.ruleOptions ??= {})['compose/reverse-proxy'] = { ...(o.ruleOptions?.['compose/reverse-proxy'] ?? {}), tls: true };
     const from = flags.from?.length ? (await import('../intake/cli.js')).readReports(flags.from) : undefined;
     const { ws } = open(path, o);
+    // The findings of the first scan may come from scan's result cache (src/engine/cache.ts).
+    if (flags.cache !== false) o.resultCache = ResultCache.open(ws, o);
     if (interactive) return interactiveFix(ws, o, from, () => open(path, o).ws);
     // With --from, exactly the findings the report's items match are fixed; what they became goes to stderr.
     const fromPlan = from ? await (await import('../intake/index.js')).planFromReport(ws, o, from) : undefined;

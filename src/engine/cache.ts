@@ -6,8 +6,9 @@
 // When a result is reused. The workspace tracks every read of a detection (Workspace.track: the
 // texts and parses of files, path and list lookups, and the memos computed earlier that it took).
 // A rule's entry is reused only when all of these are as they were:
-// - shipshape itself: the command bundle (its name is a hash of its content) and the versions of
-//   the packages it loads at run time (the TypeScript compiler, tree-sitter and its Python grammar);
+// - shipshape itself: its build (a hash of its sources and locked dependencies, the same for scan
+//   and fix) and the versions of the packages it loads at run time (the TypeScript compiler,
+//   tree-sitter and its Python grammar);
 // - the scanned root, the options that change what is listed or read (size limit, symbolic links,
 //   ignore globs), and the rule's own options;
 // - the file list, as a whole (paths, kinds, symbolic links): any file added or removed anywhere
@@ -103,21 +104,23 @@ export interface CacheSetup {
   ignore?: string[];
 }
 
+/** A hash of the sources and locked dependency versions, set by scripts/build.mjs in each command bundle. */
+declare const SHIPSHAPE_BUILD_ID: string | undefined;
+
 let toolKeyValue: string | null | undefined;
 
 /**
- * What identifies this build of shipshape: the command bundle's name (a hash of its content) and
- * the versions of the packages left out of it. Undefined when not running from a built bundle
- * (sources run by the tests): then nothing is cached.
+ * What identifies this build of shipshape: the build id (the same in scan's and fix's bundles) and
+ * the versions of the packages left out of the bundles, as installed. Undefined when not running
+ * from a built bundle (sources run by the tests): then nothing is cached.
  */
 function toolKey(): string | undefined {
   if (toolKeyValue !== undefined) return toolKeyValue ?? undefined;
   toolKeyValue = null;
   try {
-    const self = fileURLToPath(import.meta.url);
-    if (!/-[A-Z0-9]{8}\.cjs$/.test(self)) return undefined;
-    const req = createRequire(self);
-    const parts = [path.basename(self), process.version];
+    if (typeof SHIPSHAPE_BUILD_ID !== 'string') return undefined;
+    const req = createRequire(fileURLToPath(import.meta.url));
+    const parts = [SHIPSHAPE_BUILD_ID, process.version];
     for (const name of ['web-tree-sitter', 'tree-sitter-python', 'ts-morph', '@ts-morph/common']) {
       let version = '?';
       try {
@@ -161,8 +164,8 @@ export class ResultCache {
   private file: string;
   private data: CacheFile;
   private dirty = false;
-  /** Fingerprints taken this run (a file read by several rules is read once). */
-  private prints = new Map<string, string | undefined>();
+  /** Fingerprints taken, per workspace (a file read by several rules is read once). */
+  private prints = new WeakMap<Workspace, Map<string, string | undefined>>();
   hits = 0;
   misses = 0;
 
@@ -193,9 +196,11 @@ export class ResultCache {
   }
 
   private fingerprint(ws: Workspace, f: string): string | undefined {
-    if (this.prints.has(f)) return this.prints.get(f);
+    let prints = this.prints.get(ws);
+    if (!prints) this.prints.set(ws, (prints = new Map()));
+    if (prints.has(f)) return prints.get(f);
     const p = ws.fingerprint(f);
-    this.prints.set(f, p);
+    prints.set(f, p);
     return p;
   }
 
@@ -203,7 +208,7 @@ export class ResultCache {
    * The findings a rule reported on the same inputs, or undefined. On a hit, the errors its
    * detection recorded are recorded again.
    */
-  lookup(ws: Workspace, rule: string, options: RuleOptions): FindingInput[] | undefined {
+  lookup(ws: Workspace, rule: string, options: RuleOptions): { inputs: FindingInput[]; files: readonly string[] } | undefined {
     const e = Object.hasOwn(this.data.entries, rule) ? this.data.entries[rule] : undefined;
     const ok =
       e !== undefined &&
@@ -216,7 +221,7 @@ export class ResultCache {
     }
     for (const err of e.errors) ws.restoreError(err);
     this.hits++;
-    return e.inputs;
+    return { inputs: e.inputs, files: e.files };
   }
 
   /** Keep what a rule found, with what it read (its entry is dropped when it cannot be kept). */

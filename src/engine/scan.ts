@@ -12,7 +12,7 @@ export interface RuleRunOptions {
   severity?: Record<string, Finding['severity']>;
   /** Called with the findings a rule reported, before they are returned (suppressions). */
   filter?: (f: Finding, ws: Workspace) => boolean;
-  /** Reuse and keep each rule's findings (scan; see ./cache.ts). */
+  /** Reuse and keep each rule's findings of the files as they are on disk (see ./cache.ts). */
   cache?: ResultCache;
 }
 
@@ -92,7 +92,7 @@ export async function runRules(
     try {
       const options = optionsFor(rule, run);
       const cache = run.cache;
-      let inputs = cache?.lookup(ws, rule.id, options);
+      let inputs = cache?.lookup(ws, rule.id, options)?.inputs;
       if (!inputs && cache) {
         const { value, reads } = await ws.track(async () => rule.detect({ ws, options }));
         cache.store(ws, rule.id, options, value, reads);
