@@ -654,11 +654,6 @@ export class Workspace {
 
   // ---- dependency tracking (used by the engine to re-detect only what a fix can change) ----
 
-  /** The reads recorded so far by the innermost track() running, if any. */
-  currentReads(): ReadSet | undefined {
-    return this.reads;
-  }
-
   /**
    * Run fn and record every path, list and text it reads through the workspace. Tracked
    * computations must not overlap (the engine runs rules one at a time).

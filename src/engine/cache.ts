@@ -29,7 +29,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { FindingInput, ParseError, RuleOptions } from '../types.js';
+import type { FindingInput, ParseError, Rule, RuleOptions } from '../types.js';
 import type { ReadSet, Workspace } from '../workspace.js';
 import { cacheDir, readPrivate, writePrivate } from '../codecache.js';
 
@@ -202,6 +202,18 @@ export class ResultCache {
     const p = ws.fingerprint(f);
     prints.set(f, p);
     return p;
+  }
+
+  /**
+   * A rule's findings: those its entry holds when everything it read is unchanged (`reused`: the
+   * files the entry read), else those of its detection, then kept.
+   */
+  async detect(ws: Workspace, rule: Rule, options: RuleOptions): Promise<{ inputs: FindingInput[]; reused?: readonly string[] }> {
+    const hit = this.lookup(ws, rule.id, options);
+    if (hit) return { inputs: hit.inputs, reused: hit.files };
+    const { value, reads } = await ws.track(async () => rule.detect({ ws, options }));
+    this.store(ws, rule.id, options, value, reads);
+    return { inputs: value };
   }
 
   /**

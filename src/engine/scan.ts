@@ -91,14 +91,7 @@ export async function runRules(
     const t0 = TIMING ? performance.now() : 0;
     try {
       const options = optionsFor(rule, run);
-      const cache = run.cache;
-      let inputs = cache?.lookup(ws, rule.id, options)?.inputs;
-      if (!inputs && cache) {
-        const { value, reads } = await ws.track(async () => rule.detect({ ws, options }));
-        cache.store(ws, rule.id, options, value, reads);
-        inputs = value;
-      }
-      inputs ??= await rule.detect({ ws, options });
+      const inputs = run.cache ? (await run.cache.detect(ws, rule, options)).inputs : await rule.detect({ ws, options });
       findings.push(...complete(rule, inputs, ws, run));
     } catch (e) {
       failures.push({ rule: rule.id, message: (e as Error).stack ?? String(e) });

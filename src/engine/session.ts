@@ -5,7 +5,7 @@
 // dropped silently or applied garbled. Nothing here touches the disk.
 import type { Finding, FileEdit, FileKind, ModifyEdit, Rule } from '../types.js';
 import { isCreate } from '../types.js';
-import { ESCAPED_BYTE, emptyReadSet, type ReadSet, type Workspace } from '../workspace.js';
+import { ESCAPED_BYTE, type ReadSet, type Workspace } from '../workspace.js';
 import { lineOf } from '../text.js';
 import { classify } from '../classify.js';
 import { applyEdits, checkEdits, overlaps, EditError } from './edits.js';
@@ -85,24 +85,25 @@ export class FixSession {
     if (cached) return cached.findings;
     const t0 = performance.now();
     // The result cache answers for the files as they are on disk: only while nothing was changed in memory.
-    const onDisk = this.ws.changeMark === 0;
-    const cache = onDisk ? this.run.cache : undefined;
-    const options = optionsFor(rule, this.run);
-    const hit = cache && rule.kinds.some((k) => this.ws.has(k)) ? cache.lookup(this.ws, rule.id, options) : undefined;
-    const { value: found, reads } = hit
-      ? // What the cached detection read, as far as the entry knows: those texts, and any path.
-        { value: complete(rule, hit.inputs, this.ws, this.run), reads: { ...emptyReadSet(), texts: new Set(hit.files), all: true } }
-      : await this.ws.track(async () => {
-          if (!rule.kinds.some((k) => this.ws.has(k))) return [];
-          try {
-            const inputs = await rule.detect({ ws: this.ws, options });
-            if (cache) cache.store(this.ws, rule.id, options, inputs, this.ws.currentReads()!);
-            return complete(rule, inputs, this.ws, this.run);
-          } catch (e) {
-            this.fail({ rule: rule.id, message: (e as Error).stack ?? String(e) });
-            return [];
-          }
-        });
+    const cache = this.ws.changeMark === 0 ? this.run.cache : undefined;
+    let reused: readonly string[] | undefined;
+    const { value: found, reads } = await this.ws.track(async () => {
+      if (!rule.kinds.some((k) => this.ws.has(k))) return [];
+      try {
+        const options = optionsFor(rule, this.run);
+        const r = cache ? await cache.detect(this.ws, rule, options) : { inputs: await rule.detect({ ws: this.ws, options }) };
+        reused = r.reused;
+        return complete(rule, r.inputs, this.ws, this.run);
+      } catch (e) {
+        this.fail({ rule: rule.id, message: (e as Error).stack ?? String(e) });
+        return [];
+      }
+    });
+    if (reused) {
+      // A reused detection read, as far as its entry knows, those texts and any path.
+      for (const f of reused) reads.texts.add(f);
+      reads.all = true;
+    }
     timing(`detect ${rule.id}`, performance.now() - t0);
     const byId = new Map<string, Finding>();
     for (const f of found) if (!byId.has(f.id)) byId.set(f.id, f);
