@@ -515,18 +515,20 @@ export class Workspace {
     const cache = this.cacheFor(f);
     if (cache.has(parser.key)) return (await cache.get(parser.key)) as T | undefined;
     if (parser.dispose) this.disposers.set(parser.key, parser.dispose as (value: unknown) => void);
-    const text = this.text(f);
-    const p = (async () => {
-      if (text === undefined) return undefined;
-      try {
-        return await parser.parse(text, f);
-      } catch (e) {
-        this.recordParseError(f, e);
-        return undefined;
-      }
-    })();
+    const p = this.parseRecorded(f, this.text(f), parser);
     cache.set(parser.key, p);
     return p;
+  }
+
+  /** A parse of a file's text; when it fails, the file's parse error is recorded and it is undefined. */
+  private async parseRecorded<T>(f: string, text: string | undefined, parser: AsyncParser<T>): Promise<T | undefined> {
+    if (text === undefined) return undefined;
+    try {
+      return await parser.parse(text, f);
+    } catch (e) {
+      this.recordParseError(f, e);
+      return undefined;
+    }
   }
 
   /**
@@ -539,14 +541,7 @@ export class Workspace {
     const f = normalize(file);
     if (this.parses.get(f)?.has(parser.key)) return this.parseAsync(f, parser);
     this.reads?.texts.add(f);
-    const text = this.text(f);
-    if (text === undefined) return undefined;
-    try {
-      return await parser.parse(text, f);
-    } catch (e) {
-      this.recordParseError(f, e);
-      return undefined;
-    }
+    return this.parseRecorded(f, this.text(f), parser);
   }
 
   private cacheFor(f: string): Map<string, unknown> {
