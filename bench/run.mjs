@@ -72,7 +72,7 @@ function rssWrapper() {
  * Run `node <script> <args>` `runs` times (after `warmup` runs that fill the disk cache) and
  * return median wall ms, median peak RSS MB, every sample and the last run's output.
  */
-function measure(label, script, args, { cwd = ROOT, runs = RUNS, okCodes = [0, 1], warmup = 1, env = {} } = {}) {
+function measure(label, script, args, { cwd = ROOT, runs = RUNS, okCodes = [0, 1], warmup = 1, env = {}, beforeEach } = {}) {
   const rssFile = path.join(os.tmpdir(), `shipshape-bench-${process.pid}.rss`);
   const walls = [];
   const rsss = [];
@@ -81,6 +81,7 @@ function measure(label, script, args, { cwd = ROOT, runs = RUNS, okCodes = [0, 1
   for (let i = 1 - warmup; i <= runs; i++) {
     const cmd = useTime ? TIME : process.execPath;
     const argv = useTime ? ['-f', '%M %U %S', '-o', rssFile, process.execPath, script, ...args] : [RSS_WRAPPER, rssFile, script, ...args];
+    beforeEach?.(i);
     const t0 = process.hrtime.bigint();
     const r = spawnSync(cmd, argv, { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', ...env } });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -128,6 +129,8 @@ function git(cwd, ...args) {
 function prepare(n) {
   const t = Date.now();
   const { dir, written, files } = generate(n, defaultDir(n));
+  // The result-cache measurement edits a file and puts it back; a run stopped half-way may not have.
+  if (!written && fs.existsSync(path.join(dir, '.git'))) git(dir, 'checkout', '-q', '--', '.');
   if (written || !fs.existsSync(path.join(dir, '.git'))) {
     fs.rmSync(path.join(dir, '.git'), { recursive: true, force: true });
     git(dir, 'init', '-q', '-b', 'main');
@@ -207,10 +210,28 @@ for (const n of SIZES) {
   // The result cache: the warm-up run fills it, the runs measured reuse every rule's findings.
   const cached = n === N ? measure('scan --format json, result cache', CLI, ['scan', '--format', 'json', rel], { ...opts, warmup: 1, okCodes: [1] }) : undefined;
   if (cached && !cached.error && !scan.error && cached.out !== scan.out) errors.push(`mono-${n}: the report with the result cache differs from the report without it`);
+  // The result cache after a one-file change (what a pre-commit hook sees): before each run one
+  // Python module gets a different comment line, so the rules that read Python files run again.
+  let edited;
+  if (cached) {
+    const module = path.join(dir, 'services', 'svc-0001', 'app', 'main.py');
+    const original = fs.readFileSync(module);
+    try {
+      edited = measure('scan, result cache, 1 file edited', CLI, ['scan', '--format', 'json', rel], {
+        ...opts,
+        warmup: 1,
+        okCodes: [1],
+        beforeEach: (i) => fs.writeFileSync(module, Buffer.concat([original, Buffer.from(`# bench edit ${i}\n`)])),
+      });
+    } finally {
+      fs.writeFileSync(module, original);
+    }
+  }
   const fix = measure('fix --dry-run --all', CLI, ['fix', '--no-cache', '--dry-run', '--all', rel], { ...opts, okCodes: [0, 1] });
   const bulk = BULK && n === N ? measure('bulk --dry-run', CLI, ['bulk', '--dry-run', rel], { ...opts, okCodes: [0, 1] }) : undefined;
   const entry = { services: n, floor: keep(floor), scan: keep(scan), fixDryRun: keep(fix) };
   if (cached) entry.scanResultCache = keep(cached);
+  if (edited) entry.scanResultCacheOneEdit = keep(edited);
   if (bulk) entry.bulkDryRun = keep(bulk);
   if (!floor.error) entry.floor.detail = JSON.parse(execFileSync(process.execPath, [FLOOR, rel, '--json'], { cwd: ROOT, encoding: 'utf8' }));
   if (!scan.error) {
@@ -247,6 +268,7 @@ for (const n of SIZES) {
   if (cached && !cached.error && !floor.error) {
     entry.scanResultCachePerFloor = +(cached.ms / floor.ms).toFixed(2);
     say(`  scan with the result cache (unchanged tree): ${fmtMs(cached.ms)}, ${entry.scanResultCachePerFloor}× the floor (not a target figure: the targets are measured without it)`);
+    if (edited && !edited.error) say(`  scan with the result cache after editing one Python module: ${fmtMs(edited.ms)}, ${+(edited.ms / floor.ms).toFixed(2)}× the floor`);
   }
   results.sizes[n] = entry;
   say('');
