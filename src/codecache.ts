@@ -96,13 +96,9 @@ export function readPrivate(file: string): Buffer | undefined {
 }
 
 function writeCache(file: string, script: vm.Script): void {
-  if (writePrivate(file, () => script.createCachedData())) {
-    try {
-      prune(file);
-    } catch {
-      /* the next write prunes */
-    }
-  }
+  // Each build makes new bundle names: keep the caches of the 3 latest bundles of a command.
+  const command = path.basename(file).slice(0, path.basename(file).indexOf('-') + 1);
+  if (writePrivate(file, () => script.createCachedData())) pruneOldest(path.dirname(file), command, '.v8cache', 3);
 }
 
 /**
@@ -142,16 +138,21 @@ function makeDir(dir: string): void {
   }
 }
 
-/** Each build makes new bundle names: keep the caches of the 3 latest bundles of a command. */
-function prune(file: string): void {
-  const dir = path.dirname(file);
-  const command = path.basename(file).slice(0, path.basename(file).indexOf('-') + 1);
-  const caches = fs
-    .readdirSync(dir)
-    .filter((f) => f.startsWith(command) && f.endsWith('.v8cache'))
-    .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
-    .sort((a, b) => b.t - a.t);
-  for (const { f } of caches.slice(3)) fs.rmSync(path.join(dir, f), { force: true });
+/**
+ * Remove all but the `keep` most recently written files of the cache directory whose names start
+ * with `prefix` and end with `suffix`. Never throws (what is left is removed by a later write).
+ */
+export function pruneOldest(dir: string, prefix: string, suffix: string, keep: number): void {
+  try {
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.startsWith(prefix) && f.endsWith(suffix))
+      .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
+      .sort((a, b) => b.t - a.t);
+    for (const { f } of files.slice(keep)) fs.rmSync(path.join(dir, f), { force: true });
+  } catch {
+    /* a file removed meanwhile by another run, a directory we cannot read: the next write prunes */
+  }
 }
 
 /**

@@ -484,8 +484,7 @@ export class Workspace {
     } catch (e) {
       const err = e instanceof FileError ? e : new FileError(r.path, (e as Error).message);
       r.error = { file: r.path, message: err.message, line: err.line };
-      this.bad.add(r.path);
-      this.addError(r.error);
+      this.recordFileError(r.error);
     }
   }
 
@@ -571,8 +570,7 @@ export class Workspace {
 
   private recordParseError(file: string, e: unknown): void {
     const err = e as FileError;
-    this.bad.add(file);
-    this.addError({ file, message: err.message ?? String(e), line: err.line });
+    this.recordFileError({ file, message: err.message ?? String(e), line: err.line });
   }
 
   addError(err: ParseError): void {
@@ -634,8 +632,11 @@ export class Workspace {
     return `${r.diskHash}:${r.format.mode.toString(8)}`;
   }
 
-  /** Record again an error a cached result's computation recorded (the file is then bad, as it was). */
-  restoreError(err: ParseError): void {
+  /**
+   * A file that could not be read or parsed: its error is recorded and it counts as bad (see
+   * nothingScanned). Also how a cached result's errors are recorded again.
+   */
+  recordFileError(err: ParseError): void {
     this.bad.add(err.file);
     this.addError(err);
   }

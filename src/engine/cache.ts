@@ -31,7 +31,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { FindingInput, ParseError, Rule, RuleOptions } from '../types.js';
 import type { ReadSet, Workspace } from '../workspace.js';
-import { cacheDir, readPrivate, writePrivate } from '../codecache.js';
+import { cacheDir, pruneOldest, readPrivate, writePrivate } from '../codecache.js';
 
 const FORMAT = 1;
 /** Result files kept in the cache directory (one per scanned root), the most recently used. */
@@ -231,7 +231,7 @@ export class ResultCache {
       this.misses++;
       return undefined;
     }
-    for (const err of e.errors) ws.restoreError(err);
+    for (const err of e.errors) ws.recordFileError(err);
     this.hits++;
     return { inputs: e.inputs, files: e.files };
   }
@@ -257,19 +257,6 @@ export class ResultCache {
   save(): void {
     if (!this.dirty || !writePrivate(this.file, () => JSON.stringify(pack(this.data)))) return;
     this.dirty = false;
-    try {
-      prune(path.dirname(this.file));
-    } catch {
-      /* the next save prunes */
-    }
+    pruneOldest(path.dirname(this.file), 'results-', '.json', KEPT);
   }
-}
-
-function prune(dir: string): void {
-  const files = fs
-    .readdirSync(dir)
-    .filter((f) => f.startsWith('results-') && f.endsWith('.json'))
-    .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
-    .sort((a, b) => b.t - a.t);
-  for (const { f } of files.slice(KEPT)) fs.rmSync(path.join(dir, f), { force: true });
 }
