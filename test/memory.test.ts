@@ -10,7 +10,7 @@ import { openWorkspace, planFixes } from '../src/api.js';
 import { python, pythonParser, type PythonModel } from '../src/parsers/python.js';
 import { shareTrees } from '../src/parsers/typescript.js';
 import { fileEnvReads } from '../src/project/node.js';
-import { settingsPlans } from '../src/project/node-settings.js';
+import { settingsImport, settingsPlans } from '../src/project/node-settings.js';
 import { analyzeApp } from '../src/project/web.js';
 import type { FileKind } from '../src/types.js';
 import { FileError, Workspace, type AsyncParser, type Parser } from '../src/workspace.js';
@@ -277,12 +277,18 @@ describe('TypeScript trees are not kept: readers keep what they read per text', 
       const env = async () => Promise.all(sources.map((f) => fileEnvReads(ws, f)));
       const reads = envFirst ? await env() : undefined;
       const app = await analyzeApp(ws, '');
-      return { app, reads: reads ?? (await env()), plans: await settingsPlans(ws, { ignore: [] }) };
+      const plans = await settingsPlans(ws, { ignore: [] });
+      // The import of settings each file would get (node/env-call-site asks this of every file it rewrites).
+      const imports = [];
+      for (const plan of plans) for (const f of sources) imports.push(await settingsImport(ws, plan, f));
+      return { app, reads: reads ?? (await env()), plans, imports };
     };
     try {
       const ws = Workspace.fromFiles(files());
       const first = await read(ws, false);
       expect(parsed.length).toBeGreaterThan(0);
+      expect(first.plans.length).toBe(1);
+      expect(first.imports.some((i) => 'edit' in i)).toBe(true);
       expect(new Set(parsed).size).toBe(parsed.length);
       // Asked again: nothing is parsed.
       parsed.length = 0;

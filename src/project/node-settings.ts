@@ -9,7 +9,7 @@ import type { ts as TsT } from 'ts-morph';
 import { dirname, joinPath } from '../classify.js';
 import { lineEndAfter, indentAt } from '../text.js';
 import {
-  clientReachable, fileEnvReads, importStyle, inProject, isExcludedFile, nodeProjects, relativeSpecifier, siteReads,
+  clientReachable, envMayMatter, fileEnvReads, importStyle, inProject, isExcludedFile, nodeProjects, relativeSpecifier, siteReads,
   type EnvSite, type ImportStyle, type Literal, type NodeProject, type ValueKind,
 } from './node.js';
 import { literal, renderEntry, renderSettingsModule, type Flavour, type FieldSpec } from '../codegen/ts-settings.js';
@@ -394,12 +394,11 @@ function resolvesTo(file: string, spec: string, modulePath: string): boolean {
   return joinPath(dirname(file), spec).replace(STRIP_EXT, '') === modulePath.replace(STRIP_EXT, '');
 }
 
-/** Is a JS file written as CommonJS? */
-export function fileIsCommonJs(ts: Ts, plan: SettingsPlan, file: string, sf: TsSourceFile): boolean {
+/** Is a JS file written as CommonJS? (moduleSyntax: it has import or export statements at the top level) */
+function isCommonJs(plan: SettingsPlan, file: string, moduleSyntax: boolean, text: string): boolean {
   if (/\.(?:cjs|cts)$/.test(file)) return true;
   if (!/\.(?:js|jsx)$/.test(file)) return false;
-  if (sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s))) return false;
-  const text = sf.text;
+  if (moduleSyntax) return false;
   if (/\brequire\(|\bmodule\.exports\b/.test(text)) return true;
   return !plan.project.esm && plan.project.framework === 'node';
 }
@@ -425,13 +424,41 @@ export async function settingsImport(ws: Workspace, plan: SettingsPlan, file: st
   return 'problem' in answer ? { ...answer } : { ...answer, ...(answer.edit && { edit: { ...answer.edit } }) };
 }
 
-async function settingsImportIn(ws: Workspace, plan: SettingsPlan, file: string, text: string): Promise<SettingsImport | { problem: string }> {
-  const sf = await tsSourceOnce(ws, file);
-  if (!sf) return { problem: `${file} could not be parsed` };
-  const ts = await tsApi();
-  const modulePath = plan.module.path;
+/**
+ * What settingsImport reads of a file's syntax tree. It is the same for every plan, so it is kept
+ * per text and read from the trees other readers parse too (shareTrees): an app's analysis walks
+ * the same scripts, and the file is parsed once per text instead of once per reader.
+ */
+interface ImportFacts {
+  /** Every import declaration, in order: its specifier, and the local name of its `settings` binding. */
+  imports: { spec: string; local?: string }[];
+  /** Top-level `const { settings } = require('…')` declarations, in order. */
+  requires: { spec: string; local: string }[];
+  /** Import or export statements at the top level: not a CommonJS file. */
+  moduleSyntax: boolean;
+  /** Names already bound or used (property names aside). */
+  settingsTaken: boolean;
+  appSettingsTaken: boolean;
+  /** The end of the last import at the top (a CommonJS file's: of its leading requires). */
+  lastImportEnd: { esm?: number; cjs?: number };
+  /** The end of the file's last leading directive ('use strict'). */
+  directivesEnd?: number;
+}
+
+const importFactsByText = new PerText<ImportFacts>();
+shareTrees((ts, sf, file, ws) => {
+  if (!envMayMatter(sf.text) || importFactsByText.get(ws, file, sf.text) !== undefined) return;
+  try {
+    importFactsByText.set(ws, file, sf.text, importFacts(ts, sf));
+  } catch {
+    /* left to settingsImportIn, which reads the tree again and fails where it always did */
+  }
+});
+
+function importFacts(ts: Ts, sf: TsSourceFile): ImportFacts {
+  const imports: ImportFacts['imports'] = [];
   for (const d of sf.statements) {
-    if (!ts.isImportDeclaration(d) || !resolvesTo(file, moduleSpecifierValue(ts, d)!, modulePath)) continue;
+    if (!ts.isImportDeclaration(d)) continue;
     const nb = d.importClause?.namedBindings;
     // As ts-morph's ImportSpecifier reads it: getName() is the imported name (a string name's
     // value), getAliasNode() the local one when renamed.
@@ -440,48 +467,93 @@ async function settingsImportIn(ws: Workspace, plan: SettingsPlan, file: string,
       return ts.isStringLiteral(nameNode) ? nameNode.text : nodeText(ts, sf, nameNode);
     };
     const named = nb && ts.isNamedImports(nb) ? nb.elements.find((n) => importedName(n) === 'settings') : undefined;
-    if (named) return { local: (named.propertyName ? nodeText(ts, sf, named.name) : undefined) ?? 'settings' };
+    imports.push({ spec: moduleSpecifierValue(ts, d)!, local: named ? ((named.propertyName ? nodeText(ts, sf, named.name) : undefined) ?? 'settings') : undefined });
   }
+  const requires: ImportFacts['requires'] = [];
   for (const v of variableDeclarations(ts, sf)) {
     const init = v.initializer;
     const pattern = v.name;
     if (!init || !ts.isCallExpression(init) || nodeText(ts, sf, init.expression) !== 'require') continue;
     const arg = init.arguments[0];
-    if (!arg || !ts.isStringLiteral(arg) || !resolvesTo(file, arg.text, modulePath)) continue;
-    if (!ts.isObjectBindingPattern(pattern)) continue;
+    if (!arg || !ts.isStringLiteral(arg) || !ts.isObjectBindingPattern(pattern)) continue;
     const el = pattern.elements.find((e) => ((e.propertyName ? nodeText(ts, sf, e.propertyName) : undefined) ?? nodeText(ts, sf, e.name)) === 'settings');
-    if (el) return { local: nodeText(ts, sf, el.name) };
+    if (el) requires.push({ spec: arg.text, local: nodeText(ts, sf, el.name) });
   }
-  const cjs = fileIsCommonJs(ts, plan, file, sf);
-  if (cjs && plan.module.flavour.language !== 'cjs') {
-    return { problem: `${file} is CommonJS and cannot require the ES-module settings in ${modulePath}` };
-  }
-  const taken = new Set<string>();
+  let settingsTaken = false;
+  let appSettingsTaken = false;
   for (const id of identifiers(ts, sf)) {
     const p: TsNode | undefined = id.parent;
     if (p && ts.isPropertyAccessExpression(p) && p.name === id) continue;
     if (p && (ts.isPropertyAssignment(p) || ts.isPropertySignature(p)) && p.name === id) continue;
-    taken.add(nodeText(ts, sf, id));
+    const name = nodeText(ts, sf, id);
+    if (name === 'settings') settingsTaken = true;
+    else if (name === 'appSettings') appSettingsTaken = true;
   }
-  const local = !taken.has('settings') ? 'settings' : !taken.has('appSettings') ? 'appSettings' : undefined;
+  const isRequireInit = (n: TsNode | undefined): boolean => {
+    if (!n) return false;
+    let e = n;
+    while (ts.isPropertyAccessExpression(e) || ts.isCallExpression(e)) {
+      if (ts.isCallExpression(e) && nodeText(ts, sf, e.expression) === 'require') return true;
+      e = e.expression;
+    }
+    return false;
+  };
+  const isDirective = (s: TsNode): boolean => ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression);
+  const statements = sf.statements;
+  // After the last import (or require) at the top of the file.
+  const lastImportEnd = (cjs: boolean): number | undefined => {
+    let lastImport: TsNode | undefined;
+    for (const s of statements) {
+      if (ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s)) lastImport = s;
+      else if (cjs && ts.isVariableStatement(s) && s.declarationList.declarations.every((d) => isRequireInit(d.initializer))) lastImport = s;
+      else if (cjs && ts.isExpressionStatement(s) && isRequireInit(s.expression)) lastImport = s;
+      else if (isDirective(s) && !lastImport) continue;
+      else if (cjs) break; // requires are read at the top only
+    }
+    return lastImport?.end;
+  };
+  const directives = statements.filter((s, i) => statements.slice(0, i + 1).every(isDirective));
+  return {
+    imports,
+    requires,
+    moduleSyntax: statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s)),
+    settingsTaken,
+    appSettingsTaken,
+    lastImportEnd: { esm: lastImportEnd(false), cjs: lastImportEnd(true) },
+    directivesEnd: directives.length ? directives[directives.length - 1]!.end : undefined,
+  };
+}
+
+async function settingsImportIn(ws: Workspace, plan: SettingsPlan, file: string, text: string): Promise<SettingsImport | { problem: string }> {
+  let facts = importFactsByText.get(ws, file, text);
+  if (!facts) {
+    // Parsed for this reader alone (shareTrees's reader above has read it).
+    const sf = await tsSourceOnce(ws, file);
+    if (!sf) return { problem: `${file} could not be parsed` };
+    facts = importFactsByText.get(ws, file, text) ?? importFacts(await tsApi(), sf);
+  }
+  const modulePath = plan.module.path;
+  for (const d of facts.imports) {
+    if (!resolvesTo(file, d.spec, modulePath)) continue;
+    if (d.local !== undefined) return { local: d.local };
+  }
+  for (const r of facts.requires) {
+    if (resolvesTo(file, r.spec, modulePath)) return { local: r.local };
+  }
+  const cjs = isCommonJs(plan, file, facts.moduleSyntax, text);
+  if (cjs && plan.module.flavour.language !== 'cjs') {
+    return { problem: `${file} is CommonJS and cannot require the ES-module settings in ${modulePath}` };
+  }
+  const local = !facts.settingsTaken ? 'settings' : !facts.appSettingsTaken ? 'appSettings' : undefined;
   if (!local) return { problem: `${file} already uses the names settings and appSettings` };
   const q = plan.style.quote;
   const semi = plan.style.semicolon ? ';' : '';
   const spec = relativeSpecifier(file, modulePath, cjs ? '' : plan.style.suffix);
   const binding = local === 'settings' ? 'settings' : cjs ? 'settings: appSettings' : 'settings as appSettings';
   const line = cjs ? `const { ${binding} } = require(${q}${spec}${q})${semi}` : `import { ${binding} } from ${q}${spec}${q}${semi}`;
-  // After the last import (or require) at the top of the file.
-  const statements = sf.statements;
-  let lastImport: TsNode | undefined;
-  for (const s of statements) {
-    if (ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s)) lastImport = s;
-    else if (cjs && ts.isVariableStatement(s) && s.declarationList.declarations.every((d) => isRequireInit(d.initializer))) lastImport = s;
-    else if (cjs && ts.isExpressionStatement(s) && isRequireInit(s.expression)) lastImport = s;
-    else if (isDirective(s) && !lastImport) continue;
-    else if (cjs) break; // requires are read at the top only
-  }
-  if (lastImport) {
-    let p = lastImport.end;
+  const lastImportEnd = cjs ? facts.lastImportEnd.cjs : facts.lastImportEnd.esm;
+  if (lastImportEnd !== undefined) {
+    let p = lastImportEnd;
     // After a trailing comment on the import's line (`import x from 'y'; // why`).
     const nl = text.indexOf('\n', p);
     const restOfLine = text.slice(p, nl === -1 ? text.length : nl);
@@ -492,8 +564,7 @@ async function settingsImportIn(ws: Workspace, plan: SettingsPlan, file: string,
   }
   // No import yet: after a shebang, directives ('use strict') and a detached header comment.
   let p = text.startsWith('#!') ? lineEndAfter(text, 0) : 0;
-  const directives = statements.filter((s, i) => statements.slice(0, i + 1).every(isDirective));
-  if (directives.length) p = lineEndAfter(text, directives[directives.length - 1]!.end);
+  if (facts.directivesEnd !== undefined) p = lineEndAfter(text, facts.directivesEnd);
   else {
     const re = /\s*(\/\/[^\n]*|\/\*[\s\S]*?\*\/)/y;
     let q2 = p;
@@ -507,24 +578,11 @@ async function settingsImportIn(ws: Workspace, plan: SettingsPlan, file: string,
   }
   const rest = text.slice(p);
   const blank = /^\n/.test(rest) || rest === '' ? '' : '\n';
-  const prefix = p > 0 && (directives.length || text.slice(0, p).trim()) && !/\n\n$/.test(text.slice(0, p)) ? '\n' : '';
+  const prefix = p > 0 && (facts.directivesEnd !== undefined || text.slice(0, p).trim()) && !/\n\n$/.test(text.slice(0, p)) ? '\n' : '';
   if (p < text.length && text[p] !== '\n') {
     return { local, edit: { file, start: p, end: p + 1, text: `${prefix}${line}\n${blank}${text[p]}` } };
   }
   return { local, edit: { file, start: p, end: p, text: `${prefix}${line}\n${blank}` } };
-
-  function isRequireInit(n: TsNode | undefined): boolean {
-    if (!n) return false;
-    let e = n;
-    while (ts.isPropertyAccessExpression(e) || ts.isCallExpression(e)) {
-      if (ts.isCallExpression(e) && nodeText(ts, sf!, e.expression) === 'require') return true;
-      e = e.expression;
-    }
-    return false;
-  }
-  function isDirective(s: TsNode): boolean {
-    return ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression);
-  }
 }
 
 /** Does a span of code hold a comment (which replacing the span would lose)? */
