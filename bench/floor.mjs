@@ -5,7 +5,13 @@
 // conf, and parse each with the parser shipshape uses (dockerfile-ast, yaml's parseDocument, our
 // nginx parser). Nothing else: no rules, no Python or TypeScript parsing.
 //
-//   node bench/floor.mjs <dir> [--json]
+//   node bench/floor.mjs <dir> [--json] [--parse <trace>]
+//
+// --parse <trace> gives the parse floor: the floor, then the Python and TypeScript/JavaScript files a
+// scan parsed, parsed once each with the same parsers (web-tree-sitter with tree-sitter-python's
+// wasm grammar; the TypeScript compiler's createSourceFile, from the copy shipshape loads). The trace
+// is the stderr of `SHIPSHAPE_TIMING=parses shipshape scan <dir>`: one line per parse. It is what
+// the rules cannot do without, with none of their work: no tree walks, no rules, no report.
 //
 // shipshape's own classification and nginx parser come from src/ (bundled once with esbuild into
 // bench/.work/floor-deps.mjs), so the floor picks exactly the files shipshape would parse.
@@ -15,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import ignore from 'ignore';
 import { DockerfileParser } from 'dockerfile-ast';
 import { parseDocument, LineCounter } from 'yaml';
+import { createRequire } from 'node:module';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DEPS = path.join(HERE, '.work', 'floor-deps.mjs');
@@ -122,13 +129,67 @@ export async function floor(root) {
   return { ...counts, listMs: Math.round(t1 - t0), parseMs: Math.round(t2 - t1) };
 }
 
+/** The files of a parse trace (see above) by parser: { python: [...], typescript: [...] }. */
+export function tracedSources(traceText) {
+  const out = { python: [], typescript: [] };
+  const seen = new Set();
+  for (const line of traceText.split('\n')) {
+    const m = /^shipshape timing: parse (\{.*\})$/.exec(line);
+    if (!m) continue;
+    const { parser, file } = JSON.parse(m[1]);
+    const kind = parser === 'python' ? 'python' : parser.startsWith('typescript') ? 'typescript' : undefined;
+    if (!kind || seen.has(`${kind}\0${file}`)) continue;
+    seen.add(`${kind}\0${file}`);
+    out[kind].push(file);
+  }
+  return out;
+}
+
+/** Parse the traced sources once each (loading each parser is counted, as a scan loads it too). */
+export async function parseSources(root, sources) {
+  const require = createRequire(import.meta.url);
+  const t0 = performance.now();
+  let errors = 0;
+  if (sources.python.length) {
+    const { Parser, Language } = require('web-tree-sitter');
+    await Parser.init();
+    const parser = new Parser();
+    parser.setLanguage(await Language.load(require.resolve('tree-sitter-python/tree-sitter-python.wasm')));
+    for (const f of sources.python) {
+      const tree = parser.parse(readOr(path.join(root, f)));
+      if (!tree) errors++;
+      else tree.delete();
+    }
+  }
+  const t1 = performance.now();
+  if (sources.typescript.length) {
+    // The compiler file inside @ts-morph/common, as src/parsers/typescript.ts loads it.
+    const fromTsMorph = createRequire(require.resolve('ts-morph'));
+    const ts = require(path.join(path.dirname(fromTsMorph.resolve('@ts-morph/common')), 'typescript.js'));
+    for (const f of sources.typescript) ts.createSourceFile('/' + f, readOr(path.join(root, f)), ts.ScriptTarget.ES2022, true);
+  }
+  const t2 = performance.now();
+  return { python: sources.python.length, typescript: sources.typescript.length, parseErrors: errors, pythonMs: Math.round(t1 - t0), typescriptMs: Math.round(t2 - t1) };
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const dir = process.argv[2];
   if (!dir) {
     process.stderr.write('usage: node bench/floor.mjs <dir> [--json]\n');
     process.exit(2);
   }
-  const r = await floor(path.resolve(dir));
+  const i = process.argv.indexOf('--parse');
+  const trace = i >= 0 ? process.argv[i + 1] : undefined;
+  if (i >= 0 && !trace) {
+    process.stderr.write('floor.mjs: --parse needs the file of a parse trace\n');
+    process.exit(2);
+  }
+  const root = path.resolve(dir);
+  const r = await floor(root);
+  if (trace) Object.assign(r, await parseSources(root, tracedSources(fs.readFileSync(trace, 'utf8'))));
   if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(r) + '\n');
-  else process.stdout.write(`${r.files} files; parsed ${r.dockerfile} Dockerfiles, ${r.compose} compose files, ${r.nginx} nginx confs (${r.errors} errors); list ${r.listMs} ms, parse ${r.parseMs} ms\n`);
+  else {
+    process.stdout.write(`${r.files} files; parsed ${r.dockerfile} Dockerfiles, ${r.compose} compose files, ${r.nginx} nginx confs (${r.errors} errors); list ${r.listMs} ms, parse ${r.parseMs} ms\n`);
+    if (trace) process.stdout.write(`then ${r.python} Python files in ${r.pythonMs} ms and ${r.typescript} TypeScript/JavaScript files in ${r.typescriptMs} ms\n`);
+  }
 }

@@ -9,7 +9,8 @@
 // repository with one commit (bulk builds branches from commits), then measures the median wall time
 // and peak RSS (/usr/bin/time %M, or a wrapper reading process.resourceUsage() where it is missing)
 // of: `--version` and `rules` (cold start), `scan` of fixtures/projects/demo, and on the monorepo
-// `scan --format json`, `fix --dry-run --all`, `bulk --dry-run` and the floor (bench/floor.mjs).
+// `scan --format json`, `fix --dry-run --all`, `bulk --dry-run`, the floor (bench/floor.mjs) and the
+// parse floor (the floor, then the Python and TypeScript parses a traced scan made: floor.mjs --parse).
 // Prints each figure, the ratios to the floor, per-service times for every size, PASS/MISS per
 // target, and writes bench/results.json. Exits non-zero only on errors (a command that failed, a
 // rule with no finding in the monorepo), never on a missed target.
@@ -207,6 +208,13 @@ for (const n of SIZES) {
   const opts = { runs: MONO_RUNS, warmup: 0 };
   const floor = measure('floor (list + parse)', FLOOR, [rel], { ...opts, okCodes: [0] });
   const scan = measure('scan --format json', CLI, ['scan', '--no-cache', '--format', 'json', rel], { ...opts, okCodes: [1] });
+  // The parse floor: the floor, then parsing once each the Python and TypeScript files this scan
+  // parsed (its trace lists them), with the same parsers and none of the rules' work.
+  const trace = path.join(WORK, `parses-${n}.txt`);
+  const traced = spawnSync(process.execPath, [CLI, 'scan', '--no-cache', '--format', 'json', rel], { cwd: ROOT, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, SHIPSHAPE_TIMING: 'parses' } });
+  if (traced.status !== 1) errors.push(`mono-${n}: the traced scan exited with ${traced.status ?? traced.signal}`);
+  fs.writeFileSync(trace, traced.stderr ?? '');
+  const parseFloor = measure('parse floor (+ Python, TS parses)', FLOOR, [rel, '--parse', trace], { ...opts, okCodes: [0] });
   // The result cache: the warm-up run fills it, the runs measured reuse every rule's findings.
   const cached = n === N ? measure('scan --format json, result cache', CLI, ['scan', '--format', 'json', rel], { ...opts, warmup: 1, okCodes: [1] }) : undefined;
   if (cached && !cached.error && !scan.error && cached.out !== scan.out) errors.push(`mono-${n}: the report with the result cache differs from the report without it`);
@@ -229,11 +237,12 @@ for (const n of SIZES) {
   }
   const fix = measure('fix --dry-run --all', CLI, ['fix', '--no-cache', '--dry-run', '--all', rel], { ...opts, okCodes: [0, 1] });
   const bulk = BULK && n === N ? measure('bulk --dry-run', CLI, ['bulk', '--dry-run', rel], { ...opts, okCodes: [0, 1] }) : undefined;
-  const entry = { services: n, floor: keep(floor), scan: keep(scan), fixDryRun: keep(fix) };
+  const entry = { services: n, floor: keep(floor), parseFloor: keep(parseFloor), scan: keep(scan), fixDryRun: keep(fix) };
   if (cached) entry.scanResultCache = keep(cached);
   if (edited) entry.scanResultCacheOneEdit = keep(edited);
   if (bulk) entry.bulkDryRun = keep(bulk);
   if (!floor.error) entry.floor.detail = JSON.parse(execFileSync(process.execPath, [FLOOR, rel, '--json'], { cwd: ROOT, encoding: 'utf8' }));
+  if (!parseFloor.error) entry.parseFloor.detail = JSON.parse(execFileSync(process.execPath, [FLOOR, rel, '--json', '--parse', trace], { cwd: ROOT, encoding: 'utf8' }));
   if (!scan.error) {
     const report = JSON.parse(scan.out);
     const byRule = {};
@@ -255,7 +264,7 @@ for (const n of SIZES) {
   if (bulk && !bulk.error) {
     entry.bulkBranches = (bulk.out.match(/^\s*(?:would-create|would-update|unchanged|skipped|failed)\b/gm) ?? []).length || null;
   }
-  for (const [k, r] of [['scan', scan], ['fixDryRun', fix], ['floor', floor]]) {
+  for (const [k, r] of [['scan', scan], ['fixDryRun', fix], ['floor', floor], ['parseFloor', parseFloor]]) {
     if (!r.error) entry[k].msPerService = +(r.ms / n).toFixed(2);
   }
   if (!floor.error && !scan.error) entry.scanPerFloor = +(scan.ms / floor.ms).toFixed(2);
@@ -265,6 +274,13 @@ for (const n of SIZES) {
   if (bulk && !floor.error && !bulk.error) entry.bulkPerFloor = +(bulk.ms / floor.ms).toFixed(2);
   say(`  wall: scan/floor ${entry.scanPerFloor ?? '?'}×   dry-run/floor ${entry.fixPerFloor ?? '?'}×${entry.bulkPerFloor ? `   bulk/floor ${entry.bulkPerFloor}×` : ''}`);
   say(`  cpu:  scan/floor ${entry.scanPerFloorCpu ?? '?'}×   dry-run/floor ${entry.fixPerFloorCpu ?? '?'}×`);
+  if (!floor.error && !parseFloor.error) {
+    entry.parseFloorPerFloor = +(parseFloor.ms / floor.ms).toFixed(2);
+    if (!scan.error) entry.scanPerParseFloor = +(scan.ms / parseFloor.ms).toFixed(2);
+    if (!fix.error) entry.fixPerParseFloor = +(fix.ms / parseFloor.ms).toFixed(2);
+    const d = entry.parseFloor.detail;
+    say(`  parse floor: ${fmtMs(parseFloor.ms)} = ${entry.parseFloorPerFloor}× the floor (${d ? `${d.python} Python files, ${d.typescript} TypeScript/JavaScript files` : 'the traced parses'});   scan/parse floor ${entry.scanPerParseFloor ?? '?'}×   dry-run/parse floor ${entry.fixPerParseFloor ?? '?'}×`);
+  }
   if (cached && !cached.error && !floor.error) {
     entry.scanResultCachePerFloor = +(cached.ms / floor.ms).toFixed(2);
     say(`  scan with the result cache (unchanged tree): ${fmtMs(cached.ms)}, ${entry.scanResultCachePerFloor}× the floor (not a target figure: the targets are measured without it)`);
@@ -277,10 +293,10 @@ for (const n of SIZES) {
 // ---------------------------------------------------------------- per service and targets
 
 say('time per service (ms):');
-say(`  ${'N'.padStart(6)} ${'floor'.padStart(8)} ${'scan'.padStart(8)} ${'fix'.padStart(8)}`);
+say(`  ${'N'.padStart(6)} ${'floor'.padStart(8)} ${'parse fl'.padStart(8)} ${'scan'.padStart(8)} ${'fix'.padStart(8)}`);
 for (const n of SIZES) {
   const e = results.sizes[n];
-  say(`  ${String(n).padStart(6)} ${String(e.floor.msPerService ?? '?').padStart(8)} ${String(e.scan.msPerService ?? '?').padStart(8)} ${String(e.fixDryRun.msPerService ?? '?').padStart(8)}`);
+  say(`  ${String(n).padStart(6)} ${String(e.floor.msPerService ?? '?').padStart(8)} ${String(e.parseFloor.msPerService ?? '?').padStart(8)} ${String(e.scan.msPerService ?? '?').padStart(8)} ${String(e.fixDryRun.msPerService ?? '?').padStart(8)}`);
 }
 // Marginal cost per added service between consecutive sizes: what grows when cost is superlinear.
 const marginal = { scan: [], fixDryRun: [] };
@@ -317,6 +333,10 @@ for (const k of ['scan', 'fixDryRun']) {
   const m = marginal[k].map((x) => x.msPerService);
   const margOk = m.every((v, i) => i === 0 || v <= Math.max(m[i - 1], 0.5) * 1.3);
   target(`${k} time per service does not grow with N`, per.includes(undefined) ? undefined : perOk && margOk, `${SIZES.map((n, i) => `${n}: ${per[i]}`).join(', ')} ms/service; marginal ${m.join(', ')}`);
+}
+// Not a target: what the parses alone cost, against the floor the targets are set on.
+if (main.parseFloorPerFloor !== undefined) {
+  say(`  info  the parse floor (the floor, then only the Python and TypeScript parses the rules need) is ${main.parseFloorPerFloor}× the floor, ${fmtMs(main.parseFloor.ms)}`);
 }
 say('');
 

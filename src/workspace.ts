@@ -10,6 +10,16 @@ import { classify } from './classify.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
 
+/**
+ * SHIPSHAPE_TIMING=parses: each parse a rule needs, one JSON line on stderr. The benchmark's parse
+ * floor (bench/floor.mjs --parse) parses exactly these Python and TypeScript files.
+ */
+const TRACE_PARSES = process.env.SHIPSHAPE_TIMING === 'parses';
+
+function traceParse(parser: string, file: string): void {
+  if (TRACE_PARSES) process.stderr.write(`shipshape timing: parse ${JSON.stringify({ parser, file })}\n`);
+}
+
 /** Directories never entered: VCS data, dependency trees, virtualenvs, vendored code, caches. */
 const SKIP_DIRS = new Set([
   '.git', '.hg', '.svn', 'node_modules', 'bower_components', 'jspm_packages', '.venv', 'venv',
@@ -498,6 +508,7 @@ export class Workspace {
     const text = this.text(f);
     let result: T | undefined;
     if (text !== undefined) {
+      traceParse(parser.key, f);
       try {
         result = parser.parse(text, f);
       } catch (e) {
@@ -522,6 +533,7 @@ export class Workspace {
   /** A parse of a file's text; when it fails, the file's parse error is recorded and it is undefined. */
   private async parseRecorded<T>(f: string, text: string | undefined, parser: AsyncParser<T>): Promise<T | undefined> {
     if (text === undefined) return undefined;
+    traceParse(parser.key, f);
     try {
       return await parser.parse(text, f);
     } catch (e) {
