@@ -1,6 +1,6 @@
-// TypeScript and JavaScript. Detection reads plain compiler syntax trees (tsSource: one
-// `ts.createSourceFile` per file text, cached by the workspace like every other parse and dropped
-// when the text changes); the TypeScript compiler is the one ts-morph bundles, loaded on first use
+// TypeScript and JavaScript. Detection reads plain compiler syntax trees (tsSourceOnce: one
+// `ts.createSourceFile` per file text, handed to every reader that keeps facts per text, and not
+// kept by the workspace once they have read it); the TypeScript compiler is the one ts-morph bundles, loaded on first use
 // without ts-morph itself. Source files are created from the workspace's text, never read from disk.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -56,11 +56,6 @@ const AST_PARSER = {
     return ts.createSourceFile('/' + file, text, ts.ScriptTarget.ES2022, true);
   },
 };
-
-/** The compiler's syntax tree of a file's current text (one parse per text, shared by every rule). */
-export function tsSource(ws: Workspace, file: string): Promise<TsSourceFile | undefined> {
-  return ws.parseAsync(file, AST_PARSER);
-}
 
 /**
  * The syntax tree of a file's current text for one use: the workspace's tree when another reader

@@ -6,7 +6,7 @@
 import type { ts as TsT } from 'ts-morph';
 import type { Workspace } from '../workspace.js';
 import {
-  forEachDescendant, mayHideText, moduleSpecifierValue, nodeText, PerText, shareTrees, tsApi, tsSource, tsSourceOnce, type Ts, type TsNode, type TsSourceFile,
+  forEachDescendant, mayHideText, moduleSpecifierValue, nodeText, PerText, shareTrees, tsApi, tsSourceOnce, type Ts, type TsNode, type TsSourceFile,
 } from '../parsers/typescript.js';
 import { basename, dirname, joinPath } from '../classify.js';
 
@@ -694,6 +694,38 @@ function resolveImport(ws: Workspace, project: NodeProject, from: string, spec: 
   return undefined;
 }
 
+/**
+ * The specifiers each file imports, kept with the text they were read from instead of its syntax
+ * tree, and read from the trees other readers parse too (shareTrees): an app's analysis walks the
+ * same scripts, and the file is parsed once per text instead of once per reader.
+ */
+const specifiersByText = new PerText<string[]>();
+shareTrees((ts, sf, file, ws) => {
+  if (!IMPORTS.test(sf.text) || specifiersByText.get(ws, file, sf.text) !== undefined) return;
+  try {
+    specifiersByText.set(ws, file, sf.text, importSpecifiers(ts, sf));
+  } catch {
+    /* left to specifiersOf, which reads the tree again and fails where it always did */
+  }
+});
+
+async function specifiersOf(ws: Workspace, file: string): Promise<string[] | undefined> {
+  const text = ws.text(file);
+  const known = text === undefined ? undefined : specifiersByText.get(ws, file, text);
+  if (known) return known;
+  const sf = await tsSourceOnce(ws, file);
+  if (!sf) return undefined;
+  const specs = specifiersByText.get(ws, file, sf.text) ?? importSpecifiers(await tsApi(), sf);
+  specifiersByText.set(ws, file, sf.text, specs);
+  return specs;
+}
+
+/** Could a text hold a `require(…)` or `import(…)` call? (false: no need to walk its tree for them) */
+function mayCallImport(text: string): boolean {
+  // Between `import` and its `(` there can only be whitespace and comments.
+  return mayHideText(text) || text.includes('require') || /\bimport\s*[(/]/.test(text);
+}
+
 function importSpecifiers(ts: Ts, sf: TsSourceFile): string[] {
   const out: string[] = [];
   for (const d of sf.statements) if (ts.isImportDeclaration(d)) out.push(moduleSpecifierValue(ts, d)!);
@@ -702,6 +734,7 @@ function importSpecifiers(ts: Ts, sf: TsSourceFile): string[] {
     const v = moduleSpecifierValue(ts, d);
     if (v) out.push(v);
   }
+  if (!mayCallImport(sf.text)) return out;
   forEachDescendant(ts, sf, (n) => {
     if (ts.isCallExpression(n)) {
       const callee = n.expression;
@@ -720,7 +753,6 @@ function importSpecifiers(ts: Ts, sf: TsSourceFile): string[] {
  * time; a server-side settings module must never be bundled for the browser).
  */
 export async function clientReachable(ws: Workspace, project: NodeProject): Promise<Set<string>> {
-  const ts = await tsApi();
   const reached = new Set<string>();
   const queue: string[] = [];
   for (const f of project.files) {
@@ -733,9 +765,9 @@ export async function clientReachable(ws: Workspace, project: NodeProject): Prom
     const f = queue.pop()!;
     if (reached.has(f)) continue;
     reached.add(f);
-    const sf = await tsSource(ws, f);
-    if (!sf) continue;
-    for (const spec of importSpecifiers(ts, sf)) {
+    const specs = await specifiersOf(ws, f);
+    if (!specs) continue;
+    for (const spec of specs) {
       const target = resolveImport(ws, project, f, spec);
       if (target && !reached.has(target)) queue.push(target);
     }

@@ -568,11 +568,11 @@ export function scriptMayMatter(text: string): boolean {
   return mayHideText(text) || SCRIPT_NEEDLES.some((n) => text.includes(n));
 }
 
-/** What one TS/JS file contributes to its app's analysis (given whether the app is a frontend). */
+/** What one TS/JS file contributes to its app's analysis. */
 interface ScriptFileFacts {
   file: string;
-  frontend: boolean;
   wsEndpoints: AppAnalysis['wsEndpoints'];
+  /** Server routes (app.get('/x'), app.use('/api', …)): not counted in a frontend app. */
   httpRoutes: AppAnalysis['httpRoutes'];
   calls: AppAnalysis['calls'];
   limits: UploadLimit[];
@@ -581,7 +581,8 @@ interface ScriptFileFacts {
 
 /**
  * Each file's facts, kept with the text they were read from instead of its syntax tree
- * (tsSourceOnce): the file is parsed again only when its text changed (or its app's kind did).
+ * (tsSourceOnce): the file is parsed again only when its text changed. The same for every app the
+ * file is part of (a frontend app leaves out the server routes).
  */
 const scriptFactsCache = new PerText<ScriptFileFacts>();
 
@@ -630,26 +631,27 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
   for (const file of files) {
     const text = ws.text(file);
     if (text === undefined || !scriptMayMatter(text)) continue;
-    // What the file contributes, kept per text and app kind: after a fix the app is analysed
-    // again, but only changed files are parsed and walked again.
+    // What the file contributes, kept per text: after a fix the app is analysed again, but only
+    // changed files are parsed and walked again.
     let out = scriptFactsCache.get(ws, file, text);
-    if (!out || out.frontend !== res.frontend) {
+    if (!out) {
       const sf = await tsSourceOnce(ws, file);
       if (!sf) continue;
-      out = scriptFileFacts(file, sf, res.frontend);
+      out = scriptFileFacts(file, sf);
       scriptFactsCache.set(ws, file, text, out);
     }
     // Copies: the cached facts outlive this analysis, whose records its users may extend.
     for (const e of out.wsEndpoints) res.wsEndpoints.push({ ...e });
-    for (const r of out.httpRoutes) res.httpRoutes.push({ ...r });
+    // A frontend's app.get/app.use calls are its client or dev-server code, not routes it serves.
+    if (!res.frontend) for (const r of out.httpRoutes) res.httpRoutes.push({ ...r });
     for (const c of out.calls) res.calls.push({ ...c });
     for (const l of out.limits) limits.push({ ...l });
     if (out.basePath !== undefined) res.basePath = out.basePath;
   }
   pickLimit(res, limits);
 
-  function scriptFileFacts(file: string, sf: TsSourceFile, frontend: boolean): ScriptFileFacts {
-    const out: ScriptFileFacts = { file, frontend, wsEndpoints: [], httpRoutes: [], calls: [], limits: [] };
+  function scriptFileFacts(file: string, sf: TsSourceFile): ScriptFileFacts {
+    const out: ScriptFileFacts = { file, wsEndpoints: [], httpRoutes: [], calls: [], limits: [] };
     const src = (n: TsNode): string => nodeText(ts, sf, n);
     /** A node and every node under it, JSDoc included, in source order (ts-morph's getDescendants). */
     const selfAndDescendants = (n: TsNode): TsNode[] => {
@@ -720,9 +722,9 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
           const first = args[0] ? literalText(args[0]) : undefined;
           if (method === 'ws' && first?.startsWith('/') && args.length >= 2) {
             out.wsEndpoints.push({ path: joinUrl(first), prefix: false, kind: 'express-ws', file, line: lineOf() });
-          } else if (method === 'use' && first?.startsWith('/') && args.length >= 2 && !frontend) {
+          } else if (method === 'use' && first?.startsWith('/') && args.length >= 2) {
             out.httpRoutes.push({ path: joinUrl(first), prefix: true, kind: 'http', file, line: lineOf() });
-          } else if (['get', 'post', 'put', 'patch', 'delete', 'all'].includes(method) && first?.startsWith('/') && args.length >= 2 && !frontend) {
+          } else if (['get', 'post', 'put', 'patch', 'delete', 'all'].includes(method) && first?.startsWith('/') && args.length >= 2) {
             out.httpRoutes.push({ path: joinUrl(first), prefix: false, kind: 'http', file, line: lineOf() });
           }
           // Body limits: express.json({ limit: '10mb' }), bodyParser.raw({ limit }), multer({ limits: { fileSize } }).
