@@ -179,6 +179,29 @@ describe('app analysis: one search instead of a walk', () => {
     expect(a.uploadLimit).toEqual({ bytes: 20 * 1024 * 1024, name: 'MAX_UPLOAD_SIZE', file: 'api/app/main.py', line: 3 });
     expect(a.apiPrefix).toBeUndefined();
   });
+
+  it('reads each call that registers a route or a mount, in a module that names no other such method', async () => {
+    // One app per method: the module's text names that method and no other one the prefilter knows.
+    const fastapi = (...body: string[]) => lines('from fastapi import FastAPI', 'app = FastAPI()', 'app.add_middleware(object)', ...body);
+    const flask = (...body: string[]) => lines('from flask import Flask, Blueprint', 'app = Flask(__name__)', 'bp = Blueprint("bp", __name__)', ...body);
+    const apps: Record<string, [string, string[], string[]]> = {
+      include_router: [fastapi('from fastapi import APIRouter', 'r = APIRouter()', '@r.get("/x")', 'def x():', '    pass', 'app.include_router(r, prefix="/inc")'), ['/inc/x'], []],
+      mount: [fastapi('sub = FastAPI()', '@sub.get("/s")', 'def s():', '    pass', 'app.mount("/rt", sub)'), ['/rt/s'], []],
+      add_api_route: [fastapi('def ping():', '    pass', 'app.add_api_route("/ping", ping)'), ['/ping'], []],
+      add_api_websocket_route: [fastapi('async def live(ws):', '    pass', 'app.add_api_websocket_route("/live", live)'), [], ['/live']],
+      add_websocket_route: [fastapi('async def feed(ws):', '    pass', 'app.add_websocket_route("/feed", feed)'), [], ['/feed']],
+      register_blueprint: [flask('@bp.route("/r")', 'def r():', '    pass', 'app.register_blueprint(bp, url_prefix="/v1")'), ['/v1/r'], []],
+      add_url_rule: [flask('app.add_url_rule("/rule", view_func=print)'), ['/rule'], []],
+    };
+    const ws = Workspace.fromFiles(Object.fromEntries(Object.entries(apps).map(([name, [src]]) => [`${name}/main.py`, src])));
+    for (const [name, [, http, wsPaths]] of Object.entries(apps)) {
+      const a = await analyzeApp(ws, name);
+      expect({ name, http: a.httpRoutes.map((r) => r.path), ws: a.wsEndpoints.map((r) => r.path) }).toEqual({ name, http, ws: wsPaths });
+    }
+    // Calls to other methods (add_middleware, print) register nothing, with or without the search for calls.
+    const plain = Workspace.fromFiles({ 'p/main.py': fastapi('print(len([1]))', '@app.get("/d")', 'def d():', '    pass') });
+    expect((await analyzeApp(plain, 'p')).httpRoutes.map((r) => `${r.path}:${r.line}`)).toEqual(['/d:5']);
+  });
 });
 
 describe('validated parses taken over by the workspace', () => {

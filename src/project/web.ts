@@ -165,6 +165,13 @@ const ROUTER_CTORS = new Set(['APIRouter', 'Blueprint', 'Router']);
 const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'api_route', 'route']);
 /** The node types analyzePython reads. */
 const PY_WALKED = ['import_statement', 'import_from_statement', 'assignment', 'decorator', 'call'];
+/**
+ * The same without calls, for a module whose text names none of the methods a call is read for
+ * (include_router, register_blueprint, mount, add_api_route…): calls are the most numerous of these
+ * nodes, and a method's name is in the source as written (Python identifiers have no escapes).
+ */
+const PY_WALKED_NO_CALLS = PY_WALKED.filter((t) => t !== 'call');
+const PY_CALL_NEEDLES = ['include_router', 'register_blueprint', 'mount', 'add_api_route', 'add_api_websocket_route', 'add_websocket_route', 'add_url_rule'];
 
 function pyString(n: PyNode | null | undefined): string | undefined {
   if (!n) return undefined;
@@ -292,7 +299,8 @@ function pyFileFacts(file: string, m: PythonModel): PyFileFacts {
   {
     // The nodes of these types, in the order a depth-first walk meets them: one search in wasm
     // instead of a JS object for every node of the tree (imports hold none of the other types).
-    for (const n of m.root.descendantsOfType(PY_WALKED)) {
+    const types = PY_CALL_NEEDLES.some((w) => m.text.includes(w)) ? PY_WALKED : PY_WALKED_NO_CALLS;
+    for (const n of m.root.descendantsOfType(types)) {
       if (!n) continue;
       switch (n.type) {
         case 'import_statement':
