@@ -11,6 +11,8 @@
 // of: `--version` and `rules` (cold start), `scan` of fixtures/projects/demo, and on the monorepo
 // `scan --format json`, `fix --dry-run --all`, `bulk --dry-run`, the floor (bench/floor.mjs) and the
 // parse floor (the floor, then the Python and TypeScript parses a traced scan made: floor.mjs --parse).
+// The monorepo commands are measured in rounds (each round runs every command on every size once),
+// so that a machine that is slower in some minutes than in others weighs on all of them alike.
 // Prints each figure, the ratios to the floor, per-service times for every size, PASS/MISS per
 // target, and writes bench/results.json. Exits non-zero only on errors (a command that failed, a
 // rule with no finding in the monorepo), never on a missed target.
@@ -73,36 +75,65 @@ function rssWrapper() {
  * Run `node <script> <args>` `runs` times (after `warmup` runs that fill the disk cache) and
  * return median wall ms, median peak RSS MB, every sample and the last run's output.
  */
-function measure(label, script, args, { cwd = ROOT, runs = RUNS, okCodes = [0, 1], warmup = 1, env = {}, beforeEach } = {}) {
-  const rssFile = path.join(os.tmpdir(), `shipshape-bench-${process.pid}.rss`);
-  const walls = [];
-  const rsss = [];
-  const cpus = [];
-  let last;
-  for (let i = 1 - warmup; i <= runs; i++) {
+function measure(label, script, args, opts = {}) {
+  return measureRounds([{ label, script, args, ...opts }], opts.runs ?? RUNS)[0];
+}
+
+/**
+ * Measure several commands in rounds: each round runs every command once, in order, so that a
+ * machine that gets slower or faster during the benchmark (other load, caches) weighs on every
+ * command alike instead of on whichever ran in the slow minutes. Each command's warm-up runs come
+ * first. A spec: { label, script, args, cwd, okCodes, warmup, env, beforeEach(i), afterEach(i) }.
+ */
+function measureRounds(specs, runs) {
+  const state = specs.map(() => ({ walls: [], rsss: [], cpus: [], last: undefined, error: undefined }));
+  const once = (spec, st, i) => {
+    if (st.error) return;
+    const { label, script, args, cwd = ROOT, okCodes = [0, 1], env = {}, beforeEach, afterEach } = spec;
+    const rssFile = path.join(os.tmpdir(), `shipshape-bench-${process.pid}.rss`);
     const cmd = useTime ? TIME : process.execPath;
     const argv = useTime ? ['-f', '%M %U %S', '-o', rssFile, process.execPath, script, ...args] : [RSS_WRAPPER, rssFile, script, ...args];
+    let r;
+    let ms;
     beforeEach?.(i);
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, argv, { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', ...env } });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    last = r;
-    if (r.error || r.signal || !okCodes.includes(r.status)) {
-      const why = r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `exit code ${r.status}`;
-      errors.push(`${label}: ${why}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
-      return { label, error: why };
+    try {
+      const t0 = process.hrtime.bigint();
+      r = spawnSync(cmd, argv, { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', ...env } });
+      ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    } finally {
+      afterEach?.(i);
     }
-    if (i < 1) continue; // warm-up
-    walls.push(ms);
-    // /usr/bin/time: "maxRSS-KB user-s sys-s"; the wrapper: "maxRSS-KB user-µs sys-µs".
-    const [kb, user, sys] = fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-    rsss.push(kb / 1024);
-    cpus.push(useTime ? (user + sys) * 1000 : (user + sys) / 1000);
-  }
-  fs.rmSync(rssFile, { force: true });
-  const res = { label, ms: median(walls), cpuMs: median(cpus), rssMB: median(rsss), samplesMs: walls.map(Math.round), out: last.stdout, err: last.stderr };
-  say(`  ${label.padEnd(34)} ${fmtMs(res.ms).padStart(9)} wall ${fmtMs(res.cpuMs).padStart(9)} cpu ${res.rssMB.toFixed(0).padStart(5)} MB   (runs: ${res.samplesMs.join(', ')} ms)`);
-  return res;
+    st.last = r;
+    if (r.error || r.signal || !okCodes.includes(r.status)) {
+      st.error = r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `exit code ${r.status}`;
+      errors.push(`${label}: ${st.error}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
+      return;
+    }
+    if (i >= 1) {
+      st.walls.push(ms);
+      // /usr/bin/time: "maxRSS-KB user-s sys-s"; the wrapper: "maxRSS-KB user-µs sys-µs".
+      const [kb, user, sys] = fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+      st.rsss.push(kb / 1024);
+      st.cpus.push(useTime ? (user + sys) * 1000 : (user + sys) / 1000);
+    }
+    fs.rmSync(rssFile, { force: true });
+  };
+  specs.forEach((spec, k) => {
+    for (let i = 1 - (spec.warmup ?? 1); i < 1; i++) once(spec, state[k], i);
+  });
+  for (let i = 1; i <= runs; i++) specs.forEach((spec, k) => once(spec, state[k], i));
+  return specs.map((spec, k) => {
+    const st = state[k];
+    if (st.error) return { label: spec.label, error: st.error };
+    const res = { label: spec.label, ms: median(st.walls), cpuMs: median(st.cpus), rssMB: median(st.rsss), samplesMs: st.walls.map(Math.round), out: st.last.stdout, err: st.last.stderr };
+    if (!spec.quiet) report(res);
+    return res;
+  });
+}
+
+function report(res) {
+  if (res.error) say(`  ${res.label.padEnd(34)} ERROR ${res.error}`);
+  else say(`  ${res.label.padEnd(34)} ${fmtMs(res.ms).padStart(9)} wall ${fmtMs(res.cpuMs).padStart(9)} cpu ${res.rssMB.toFixed(0).padStart(5)} MB   (runs: ${res.samplesMs.join(', ')} ms)`);
 }
 
 function median(xs) {
@@ -200,43 +231,73 @@ results.commands.scanDemoNoCodeCache = keep(demoNoCache);
 results.commands.scanDemoResultCache = keep(demoCached);
 say('');
 
+// The monorepos are measured in rounds (measureRounds): each round runs every command on every size
+// once, so that the comparisons between sizes (time per service) and with the floors are not
+// skewed by the machine being slower in some minutes than in others.
+const plan = new Map();
+const specs = [];
+const edits = [];
 for (const n of SIZES) {
   const dir = dirs.get(n);
   const rel = path.relative(ROOT, dir);
-  say(`monorepo of ${n} services (${rel}):`);
-  // No warm-up run here: the tree was just generated or checked, and the floor runs first.
-  const opts = { runs: MONO_RUNS, warmup: 0 };
-  const floor = measure('floor (list + parse)', FLOOR, [rel], { ...opts, okCodes: [0] });
-  const scan = measure('scan --format json', CLI, ['scan', '--no-cache', '--format', 'json', rel], { ...opts, okCodes: [1] });
-  // The parse floor: the floor, then parsing once each the Python and TypeScript files this scan
-  // parsed (its trace lists them), with the same parsers and none of the rules' work.
+  // The parse floor reads a trace of the Python and TypeScript files a scan parsed (floor.mjs --parse).
   const trace = path.join(WORK, `parses-${n}.txt`);
   const traced = spawnSync(process.execPath, [CLI, 'scan', '--no-cache', '--format', 'json', rel], { cwd: ROOT, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, SHIPSHAPE_TIMING: 'parses' } });
   if (traced.status !== 1) errors.push(`mono-${n}: the traced scan exited with ${traced.status ?? traced.signal}`);
   fs.writeFileSync(trace, traced.stderr ?? '');
-  const parseFloor = measure('parse floor (+ Python, TS parses)', FLOOR, [rel, '--parse', trace], { ...opts, okCodes: [0] });
-  // The result cache: the warm-up run fills it, the runs measured reuse every rule's findings.
-  const cached = n === N ? measure('scan --format json, result cache', CLI, ['scan', '--format', 'json', rel], { ...opts, warmup: 1, okCodes: [1] }) : undefined;
-  if (cached && !cached.error && !scan.error && cached.out !== scan.out) errors.push(`mono-${n}: the report with the result cache differs from the report without it`);
-  // The result cache after a one-file change (what a pre-commit hook sees): before each run one
-  // Python module gets a different comment line, so the rules that read Python files run again.
-  let edited;
-  if (cached) {
+  // No warm-up runs on the monorepos (the trees were just generated or checked, and read by the
+  // traced scan), except where a warm-up fills the result cache.
+  const add = (key, label, script, args, opts) => {
+    const spec = { key, label, script, args, warmup: 0, quiet: true, ...opts };
+    specs.push(spec);
+    plan.set(`${n}\0${key}`, spec);
+  };
+  add('floor', 'floor (list + parse)', FLOOR, [rel], { okCodes: [0] });
+  // The parse floor: the floor, then parsing once each the Python and TypeScript files the scan
+  // parsed, with the same parsers and none of the rules' work.
+  add('parseFloor', 'parse floor (+ Python, TS parses)', FLOOR, [rel, '--parse', trace], { okCodes: [0] });
+  add('scan', 'scan --format json', CLI, ['scan', '--no-cache', '--format', 'json', rel], { okCodes: [1] });
+  if (n === N) {
+    // The result cache, each case with its own cache directory: the warm-up run fills it, the runs
+    // measured reuse every rule's findings.
+    add('cached', 'scan --format json, result cache', CLI, ['scan', '--format', 'json', rel], { warmup: 1, okCodes: [1], env: { SHIPSHAPE_CACHE_DIR: path.join(WORK, 'v8cache-unchanged') } });
+    // After a one-file change (what a pre-commit hook sees): before each run one Python module
+    // gets a different comment line, so the rules that read Python files run again; it is put
+    // back after the run, before any other command reads the tree.
     const module = path.join(dir, 'services', 'svc-0001', 'app', 'main.py');
     const original = fs.readFileSync(module);
-    try {
-      edited = measure('scan, result cache, 1 file edited', CLI, ['scan', '--format', 'json', rel], {
-        ...opts,
-        warmup: 1,
-        okCodes: [1],
-        beforeEach: (i) => fs.writeFileSync(module, Buffer.concat([original, Buffer.from(`# bench edit ${i}\n`)])),
-      });
-    } finally {
-      fs.writeFileSync(module, original);
-    }
+    edits.push({ module, original });
+    add('edited', 'scan, result cache, 1 file edited', CLI, ['scan', '--format', 'json', rel], {
+      warmup: 1,
+      okCodes: [1],
+      env: { SHIPSHAPE_CACHE_DIR: path.join(WORK, 'v8cache-edited') },
+      beforeEach: (i) => fs.writeFileSync(module, Buffer.concat([original, Buffer.from(`# bench edit ${i}\n`)])),
+      afterEach: () => fs.writeFileSync(module, original),
+    });
   }
-  const fix = measure('fix --dry-run --all', CLI, ['fix', '--no-cache', '--dry-run', '--all', rel], { ...opts, okCodes: [0, 1] });
-  const bulk = BULK && n === N ? measure('bulk --dry-run', CLI, ['bulk', '--dry-run', rel], { ...opts, okCodes: [0, 1] }) : undefined;
+  add('fix', 'fix --dry-run --all', CLI, ['fix', '--no-cache', '--dry-run', '--all', rel], { okCodes: [0, 1] });
+  if (BULK && n === N) add('bulk', 'bulk --dry-run', CLI, ['bulk', '--dry-run', rel], { okCodes: [0, 1] });
+}
+for (const d of ['v8cache-unchanged', 'v8cache-edited']) fs.rmSync(path.join(WORK, d), { recursive: true, force: true });
+say(`monorepos: ${specs.length} commands, ${MONO_RUNS} rounds`);
+let measured;
+try {
+  measured = measureRounds(specs, MONO_RUNS);
+} finally {
+  for (const { module, original } of edits) fs.writeFileSync(module, original);
+}
+specs.forEach((spec, k) => (spec.result = measured[k]));
+say('');
+
+for (const n of SIZES) {
+  const dir = dirs.get(n);
+  const rel = path.relative(ROOT, dir);
+  const trace = path.join(WORK, `parses-${n}.txt`);
+  const got = (key) => plan.get(`${n}\0${key}`)?.result;
+  say(`monorepo of ${n} services (${rel}):`);
+  const [floor, parseFloor, scan, cached, edited, fix, bulk] = ['floor', 'parseFloor', 'scan', 'cached', 'edited', 'fix', 'bulk'].map(got);
+  for (const r of [floor, scan, parseFloor, cached, edited, fix, bulk]) if (r) report(r);
+  if (cached && !cached.error && !scan.error && cached.out !== scan.out) errors.push(`mono-${n}: the report with the result cache differs from the report without it`);
   const entry = { services: n, floor: keep(floor), parseFloor: keep(parseFloor), scan: keep(scan), fixDryRun: keep(fix) };
   if (cached) entry.scanResultCache = keep(cached);
   if (edited) entry.scanResultCacheOneEdit = keep(edited);
