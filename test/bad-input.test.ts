@@ -307,3 +307,43 @@ describe('nothing to scan', () => {
     expect(r.code, show(r)).toBe(0);
   });
 });
+
+describe('broken code a parser accepts without a syntax error', () => {
+  it('`import x from y` in a script: every rule that reads it still runs, and sees the rest of the file', () => {
+    // The TypeScript parser takes a module specifier that is not a string without a diagnostic
+    // (the compiler's checker reports it). Rules read the file as usual and skip that import; it
+    // made three rules fail before, one of them a compose rule reading the app's routes.
+    const root = worldReadableTmp('shipshape-badts-');
+    dirs.push(root);
+    writeTree(root, {
+      'compose.yaml': 'services:\n  web:\n    build: ./web\n',
+      'web/package.json': '{ "name": "web", "dependencies": { "express": "4" } }\n',
+      'web/Dockerfile': 'FROM node:20\nCOPY . .\nCMD ["node", "dist/server.js"]\n',
+      'web/src/server.ts': [
+        "import express from 'express';",
+        'import x from y;',
+        'const app = express();',
+        "app.get('/health', (_req, res) => res.send('ok'));",
+        'app.listen(Number(process.env.PORT ?? 3000));',
+        '',
+      ].join('\n'),
+    });
+    const r = cli(['scan', '--format', 'json', root]);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.errors).toEqual([]);
+    expect(report.findings.map((f) => `${f.file}:${f.line} ${f.rule}`).sort()).toEqual([
+      'compose.yaml:2 compose/healthcheck',
+      'compose.yaml:2 compose/resource-limits',
+      'web/Dockerfile:1 dockerfile/non-root-user',
+      'web/Dockerfile:1 repo/dockerignore',
+      'web/package.json:1 node/settings-validation',
+      'web/src/server.ts:5 node/env-call-site',
+    ]);
+    const fix = cli(['fix', '--dry-run', '--all', '--only', 'node', root]);
+    expect(fix.code, show(fix)).toBe(0);
+    expect(fix.stdout).toContain(" import x from y;\n+import { settings } from './config/settings';\n");
+    expect(fix.stdout).toContain('+app.listen(settings.PORT);');
+  });
+});

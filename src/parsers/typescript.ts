@@ -231,13 +231,14 @@ registerValidator('typescript', async (text, file) => {
 
 /**
  * The module specifier's value of an import or export declaration, as ts-morph's
- * getModuleSpecifierValue reads it: undefined without one, and the same error when it is not a
- * string literal (broken code: `import x from y`).
+ * getModuleSpecifierValue reads it: undefined without one. Undefined too when it is not a string
+ * literal (`import x from y`), where ts-morph threw: the parser accepts that broken code without a
+ * syntax error, and the error made every rule that read the file fail instead of skipping the import.
  */
 export function moduleSpecifierValue(ts: Ts, d: TsNamespace.ImportDeclaration | TsNamespace.ExportDeclaration): string | undefined {
   const spec = d.moduleSpecifier;
-  if (spec === undefined) return undefined;
-  if (!ts.isStringLiteral(spec)) throw new Error('Expected the module specifier to be a string literal.');
+  // Broken code (`import x from y`) that the parser takes without a syntax error: no module.
+  if (spec === undefined || !ts.isStringLiteral(spec)) return undefined;
   return spec.text;
 }
 

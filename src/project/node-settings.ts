@@ -467,7 +467,8 @@ function importFacts(ts: Ts, sf: TsSourceFile): ImportFacts {
       return ts.isStringLiteral(nameNode) ? nameNode.text : nodeText(ts, sf, nameNode);
     };
     const named = nb && ts.isNamedImports(nb) ? nb.elements.find((n) => importedName(n) === 'settings') : undefined;
-    imports.push({ spec: moduleSpecifierValue(ts, d)!, local: named ? ((named.propertyName ? nodeText(ts, sf, named.name) : undefined) ?? 'settings') : undefined });
+    const spec = moduleSpecifierValue(ts, d);
+    if (spec !== undefined) imports.push({ spec, local: named ? ((named.propertyName ? nodeText(ts, sf, named.name) : undefined) ?? 'settings') : undefined });
   }
   const requires: ImportFacts['requires'] = [];
   for (const v of variableDeclarations(ts, sf)) {

@@ -428,7 +428,7 @@ function collect(ts: Ts, sf: TsSourceFile, file: string): FileReads {
   const sites: EnvSite[] = [];
   const written = new Set<string>();
   // A module built on an env-validation library is the project's settings module already.
-  let envModule = sf.statements.some((d) => ts.isImportDeclaration(d) && ENV_LIBRARIES.includes(moduleSpecifierValue(ts, d)!));
+  let envModule = sf.statements.some((d) => ts.isImportDeclaration(d) && ENV_LIBRARIES.includes(moduleSpecifierValue(ts, d) ?? ''));
   const first = sf.statements[0];
   const useClient =
     first !== undefined && ts.isExpressionStatement(first) && ts.isStringLiteral(first.expression) &&
@@ -728,7 +728,10 @@ function mayCallImport(text: string): boolean {
 
 function importSpecifiers(ts: Ts, sf: TsSourceFile): string[] {
   const out: string[] = [];
-  for (const d of sf.statements) if (ts.isImportDeclaration(d)) out.push(moduleSpecifierValue(ts, d)!);
+  for (const d of sf.statements) {
+    const v = ts.isImportDeclaration(d) ? moduleSpecifierValue(ts, d) : undefined;
+    if (v !== undefined) out.push(v);
+  }
   for (const d of sf.statements) {
     if (!ts.isExportDeclaration(d)) continue;
     const v = moduleSpecifierValue(ts, d);
@@ -852,12 +855,12 @@ function styleCounts(tsc: Ts, sf: TsSourceFile): StyleCounts {
   const c: StyleCounts = { js: 0, ts: 0, bare: 0, single: 0, double: 0, semi: 0, noSemi: 0 };
   const imports = sf.statements.filter(tsc.isImportDeclaration);
   for (const d of imports) {
-    const spec = d.moduleSpecifier;
-    if (nodeText(tsc, sf, spec).startsWith("'")) c.single++;
+    const v = moduleSpecifierValue(tsc, d);
+    if (v === undefined) continue; // `import x from y`: broken code says nothing of the style
+    if (nodeText(tsc, sf, d.moduleSpecifier).startsWith("'")) c.single++;
     else c.double++;
     if (nodeText(tsc, sf, d).trimEnd().endsWith(';')) c.semi++;
     else c.noSemi++;
-    const v = moduleSpecifierValue(tsc, d)!;
     if (!v.startsWith('.')) continue;
     if (/\.(?:js|mjs|cjs|jsx)$/.test(v)) c.js++;
     else if (/\.(?:ts|tsx|mts|cts)$/.test(v)) c.ts++;

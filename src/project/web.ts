@@ -678,7 +678,8 @@ async function analyzeScript(ws: Workspace, files: string[], res: AppAnalysis): 
     const fromModule = new Map<string, string>(); // local name → module
     for (const im of sf.statements) {
       if (!ts.isImportDeclaration(im)) continue;
-      const mod = moduleSpecifierValue(ts, im)!;
+      const mod = moduleSpecifierValue(ts, im);
+      if (mod === undefined) continue;
       const clause = im.importClause;
       if (clause?.name) fromModule.set(src(clause.name), mod);
       const nb = clause?.namedBindings;
