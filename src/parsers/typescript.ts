@@ -105,6 +105,40 @@ export class PerText<T> {
 }
 
 /**
+ * What a reader keeps of each text instead of its syntax tree (PerText): computed from every tree
+ * tsSourceOnce hands out whose text `mayHold` accepts (shareTrees), so that a file several readers
+ * need is parsed once per text, and from a tree parsed for this reader alone otherwise.
+ */
+export class TreeFacts<T> {
+  private readonly byText = new PerText<T>();
+
+  constructor(
+    private readonly mayHold: (text: string) => boolean,
+    private readonly compute: (ts: Ts, sf: TsSourceFile, file: string) => T,
+  ) {
+    shareTrees((ts, sf, file, ws) => {
+      if (!this.mayHold(sf.text) || this.byText.get(ws, file, sf.text) !== undefined) return;
+      try {
+        this.byText.set(ws, file, sf.text, this.compute(ts, sf, file));
+      } catch {
+        /* computed again by of(): the error belongs to the reader these facts are for */
+      }
+    });
+  }
+
+  /** The facts of a file's text (the text ws.text gives now); undefined when the file cannot be parsed. */
+  async of(ws: Workspace, file: string, text: string): Promise<T | undefined> {
+    const known = this.byText.get(ws, file, text);
+    if (known !== undefined) return known;
+    const sf = await tsSourceOnce(ws, file);
+    if (!sf) return undefined;
+    const value = this.byText.get(ws, file, text) ?? this.compute(await tsApi(), sf, file);
+    this.byText.set(ws, file, text, value);
+    return value;
+  }
+}
+
+/**
  * 1-based line of a position, counting "\n" only (as ts-morph's getStartLineNumber does), through
  * a table of line starts built once per source file.
  */

@@ -4,7 +4,7 @@
 // which flavour, what an existing module already declares, and the edits that create or extend it.
 import type { FileEdit } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import { moduleSpecifierValue, nodeText, PerText, shareTrees, tsApi, tsSourceOnce, type Ts, type TsNode, type TsSourceFile } from '../parsers/typescript.js';
+import { moduleSpecifierValue, nodeText, PerText, tsApi, TreeFacts, type Ts, type TsNode, type TsSourceFile } from '../parsers/typescript.js';
 import type { ts as TsT } from 'ts-morph';
 import { dirname, joinPath } from '../classify.js';
 import { lineEndAfter, indentAt } from '../text.js';
@@ -175,24 +175,15 @@ type Schema =
  * of the TypeScript trees a fix of a monorepo held. Read from the trees other readers parse too
  * (an app's analysis reads the module as well): a text with neither call has no schema.
  */
-const schemaByText = new PerText<Schema>();
-shareTrees((ts, sf, file, ws) => {
-  const text = sf.text;
-  if ((text.includes('load') || text.includes('z.object')) && schemaByText.get(ws, file, text) === undefined) schemaByText.set(ws, file, text, schemaOf(ts, sf));
-});
+const schemaByText = new TreeFacts((text) => text.includes('load') || text.includes('z.object'), (ts, sf) => schemaOf(ts, sf));
 
 async function readModule(ws: Workspace, path: string, flavour: Flavour): Promise<ModuleState> {
   const state: ModuleState = { path, exists: ws.exists(path), flavour, keys: new Set() };
   if (!state.exists) return state;
   const text = ws.text(path);
   if (text === undefined) return { ...state, problem: `${path} could not be parsed` };
-  let schema = schemaByText.get(ws, path, text);
-  if (!schema) {
-    // Parsed for this reader alone (shareTrees's reader above has read it, when it could have one).
-    const sf = await tsSourceOnce(ws, path);
-    if (!sf) return { ...state, problem: `${path} could not be parsed` };
-    schema = schemaByText.get(ws, path, text) ?? schemaOf(await tsApi(), sf);
-  }
+  const schema = await schemaByText.of(ws, path, text);
+  if (!schema) return { ...state, problem: `${path} could not be parsed` };
   if (schema.kind === 'none') {
     return { ...state, problem: `${path} exists but has no \`load({ … })\` or \`z.object({ … })\` settings schema to extend` };
   }
@@ -426,7 +417,7 @@ export async function settingsImport(ws: Workspace, plan: SettingsPlan, file: st
 
 /**
  * What settingsImport reads of a file's syntax tree. It is the same for every plan, so it is kept
- * per text and read from the trees other readers parse too (shareTrees): an app's analysis walks
+ * per text and read from the trees other readers parse too (TreeFacts): an app's analysis walks
  * the same scripts, and the file is parsed once per text instead of once per reader.
  */
 interface ImportFacts {
@@ -445,15 +436,7 @@ interface ImportFacts {
   directivesEnd?: number;
 }
 
-const importFactsByText = new PerText<ImportFacts>();
-shareTrees((ts, sf, file, ws) => {
-  if (!envMayMatter(sf.text) || importFactsByText.get(ws, file, sf.text) !== undefined) return;
-  try {
-    importFactsByText.set(ws, file, sf.text, importFacts(ts, sf));
-  } catch {
-    /* left to settingsImportIn, which reads the tree again and fails where it always did */
-  }
-});
+const importFactsByText = new TreeFacts(envMayMatter, (ts, sf) => importFacts(ts, sf));
 
 function importFacts(ts: Ts, sf: TsSourceFile): ImportFacts {
   const imports: ImportFacts['imports'] = [];
@@ -526,13 +509,8 @@ function importFacts(ts: Ts, sf: TsSourceFile): ImportFacts {
 }
 
 async function settingsImportIn(ws: Workspace, plan: SettingsPlan, file: string, text: string): Promise<SettingsImport | { problem: string }> {
-  let facts = importFactsByText.get(ws, file, text);
-  if (!facts) {
-    // Parsed for this reader alone (shareTrees's reader above has read it).
-    const sf = await tsSourceOnce(ws, file);
-    if (!sf) return { problem: `${file} could not be parsed` };
-    facts = importFactsByText.get(ws, file, text) ?? importFacts(await tsApi(), sf);
-  }
+  const facts = await importFactsByText.of(ws, file, text);
+  if (!facts) return { problem: `${file} could not be parsed` };
   const modulePath = plan.module.path;
   for (const d of facts.imports) {
     if (!resolvesTo(file, d.spec, modulePath)) continue;

@@ -6,7 +6,7 @@
 import type { ts as TsT } from 'ts-morph';
 import type { Workspace } from '../workspace.js';
 import {
-  forEachDescendant, mayHideText, moduleSpecifierValue, nodeText, PerText, shareTrees, tsApi, tsSourceOnce, type Ts, type TsNode, type TsSourceFile,
+  forEachDescendant, mayHideText, moduleSpecifierValue, nodeText, tsApi, TreeFacts, type Ts, type TsNode, type TsSourceFile,
 } from '../parsers/typescript.js';
 import { basename, dirname, joinPath } from '../classify.js';
 
@@ -403,24 +403,15 @@ export function envMayMatter(text: string): boolean {
 }
 
 /**
- * Each file's reads, kept with the text they were read from instead of its syntax tree
- * (tsSourceOnce); the tree another reader parses (an app's analysis, the settings module's) gives
- * them too, so that these files are parsed once per text.
+ * Each file's reads, kept with the text they were read from instead of its syntax tree; the tree
+ * another reader parses (an app's analysis, the settings module's) gives them too (TreeFacts).
  */
-const envReadsByText = new PerText<FileReads>();
-shareTrees((ts, sf, file, ws) => {
-  if (envMayMatter(sf.text) && envReadsByText.get(ws, file, sf.text) === undefined) envReadsByText.set(ws, file, sf.text, collect(ts, sf, file));
-});
+const envReadsByText = new TreeFacts(envMayMatter, collect);
 
 async function envReadsOf(ws: Workspace, file: string): Promise<FileReads | undefined> {
   const text = ws.text(file);
   if (text === undefined || !envMayMatter(text)) return text === undefined ? undefined : noReads(file);
-  const known = envReadsByText.get(ws, file, text);
-  if (known) return known;
-  // Parsed for this reader alone (shareTrees's reader above has read it).
-  const sf = await tsSourceOnce(ws, file);
-  if (!sf) return undefined;
-  return envReadsByText.get(ws, file, text) ?? collect(await tsApi(), sf, file);
+  return envReadsByText.of(ws, file, text);
 }
 
 function collect(ts: Ts, sf: TsSourceFile, file: string): FileReads {
@@ -696,28 +687,14 @@ function resolveImport(ws: Workspace, project: NodeProject, from: string, spec: 
 
 /**
  * The specifiers each file imports, kept with the text they were read from instead of its syntax
- * tree, and read from the trees other readers parse too (shareTrees): an app's analysis walks the
- * same scripts, and the file is parsed once per text instead of once per reader.
+ * tree, and read from the trees other readers parse too (TreeFacts): an app's analysis walks the
+ * same scripts.
  */
-const specifiersByText = new PerText<string[]>();
-shareTrees((ts, sf, file, ws) => {
-  if (!IMPORTS.test(sf.text) || specifiersByText.get(ws, file, sf.text) !== undefined) return;
-  try {
-    specifiersByText.set(ws, file, sf.text, importSpecifiers(ts, sf));
-  } catch {
-    /* left to specifiersOf, which reads the tree again and fails where it always did */
-  }
-});
+const specifiersByText = new TreeFacts((text) => IMPORTS.test(text), (ts, sf) => importSpecifiers(ts, sf));
 
 async function specifiersOf(ws: Workspace, file: string): Promise<string[] | undefined> {
   const text = ws.text(file);
-  const known = text === undefined ? undefined : specifiersByText.get(ws, file, text);
-  if (known) return known;
-  const sf = await tsSourceOnce(ws, file);
-  if (!sf) return undefined;
-  const specs = specifiersByText.get(ws, file, sf.text) ?? importSpecifiers(await tsApi(), sf);
-  specifiersByText.set(ws, file, sf.text, specs);
-  return specs;
+  return text === undefined ? undefined : specifiersByText.of(ws, file, text);
 }
 
 /** Could a text hold a `require(…)` or `import(…)` call? (false: no need to walk its tree for them) */
@@ -802,14 +779,11 @@ interface StyleCounts {
 const IMPORTS = /\bimport\b|\brequire\(/;
 
 /**
- * Each file's counts, kept with the text they were read from instead of its syntax tree
- * (tsSourceOnce): the plans, and this with them, are computed again after every fix pass that
- * touches a project's code. Counted from the trees other readers parse too (shareTrees).
+ * Each file's counts, kept with the text they were read from instead of its syntax tree: the plans,
+ * and this with them, are computed again after every fix pass that touches a project's code.
+ * Counted from the trees other readers parse too (TreeFacts).
  */
-const styleByText = new PerText<StyleCounts>();
-shareTrees((ts, sf, file, ws) => {
-  if (IMPORTS.test(sf.text) && styleByText.get(ws, file, sf.text) === undefined) styleByText.set(ws, file, sf.text, styleCounts(ts, sf));
-});
+const styleByText = new TreeFacts((text) => IMPORTS.test(text), (ts, sf) => styleCounts(ts, sf));
 
 /** How the project writes relative imports, read from its existing code (then from its config). */
 export async function importStyle(ws: Workspace, project: NodeProject): Promise<ImportStyle> {
@@ -823,13 +797,8 @@ export async function importStyle(ws: Workspace, project: NodeProject): Promise<
   for (const f of project.files.slice(0, 200)) {
     const text = ws.text(f);
     if (text === undefined || !IMPORTS.test(text)) continue;
-    let c = styleByText.get(ws, f, text);
-    if (!c) {
-      // Parsed for this reader alone (shareTrees's reader above has counted).
-      const sf = await tsSourceOnce(ws, f);
-      if (!sf) continue;
-      c = styleByText.get(ws, f, text) ?? styleCounts(await tsApi(), sf);
-    }
+    const c = await styleByText.of(ws, f, text);
+    if (!c) continue;
     js += c.js;
     ts += c.ts;
     bare += c.bare;
