@@ -942,6 +942,8 @@ function safeRead(p: string): string {
 const EMPTY: readonly string[] = Object.freeze([]);
 
 export function normalize(file: string): string {
+  // Most paths are normal already (this runs for every lookup): only then skip the replacements.
+  if (!file.includes('\\') && !file.startsWith('./')) return file;
   return file.replace(/\\/g, '/').replace(/^\.\//, '');
 }
 

@@ -10,7 +10,7 @@ import { openWorkspace, planFixes, scan } from '../src/api.js';
 import { dockerfile } from '../src/parsers/dockerfile.js';
 import { defineRule } from '../src/rule.js';
 import type { FileEdit, Rule } from '../src/types.js';
-import { Workspace, decodeText, encodeText, toBytes } from '../src/workspace.js';
+import { Workspace, decodeText, encodeText, normalize, toBytes } from '../src/workspace.js';
 import { writeChanges } from '../src/io/write.js';
 import { tmpDir, writeTree } from './helpers/tree.js';
 import { addLabel, breaker, execCmd, upperCmd } from './helpers/rules.js';
@@ -398,5 +398,13 @@ describe('joinPath', () => {
     expect(n).toBe(parts.length ** 3);
     expect(joinPath('services/api', 'app/main.py')).toBe('services/api/app/main.py');
     expect(joinPath('services/api', '../web/x.ts')).toBe('services/web/x.ts');
+  });
+});
+
+describe('normalize (workspace paths)', () => {
+  it('equals the two replacements it shortcuts, on every combination of awkward parts', () => {
+    const reference = (f: string) => f.replace(/\\/g, '/').replace(/^\.\//, '');
+    const parts = ['', '.', './', '.\\', '\\', '/', 'a', 'a/b', 'a\\b', '../', '..\\', './/', '.\\/', 'x./'];
+    for (const a of parts) for (const b of parts) for (const c of parts) expect(normalize(a + b + c)).toBe(reference(a + b + c));
   });
 });
