@@ -175,7 +175,7 @@ export async function parseSources(root, sources) {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const dir = process.argv[2];
   if (!dir) {
-    process.stderr.write('usage: node bench/floor.mjs <dir> [--json]\n');
+    process.stderr.write('usage: node bench/floor.mjs <dir> [--json] [--parse <trace>]\n');
     process.exit(2);
   }
   const i = process.argv.indexOf('--parse');

@@ -126,12 +126,12 @@ function measureRounds(specs, runs) {
     const st = state[k];
     if (st.error) return { label: spec.label, error: st.error };
     const res = { label: spec.label, ms: median(st.walls), cpuMs: median(st.cpus), rssMB: median(st.rsss), samplesMs: st.walls.map(Math.round), out: st.last.stdout, err: st.last.stderr };
-    if (!spec.quiet) report(res);
+    if (!spec.quiet) printResult(res);
     return res;
   });
 }
 
-function report(res) {
+function printResult(res) {
   if (res.error) say(`  ${res.label.padEnd(34)} ERROR ${res.error}`);
   else say(`  ${res.label.padEnd(34)} ${fmtMs(res.ms).padStart(9)} wall ${fmtMs(res.cpuMs).padStart(9)} cpu ${res.rssMB.toFixed(0).padStart(5)} MB   (runs: ${res.samplesMs.join(', ')} ms)`);
 }
@@ -296,7 +296,7 @@ for (const n of SIZES) {
   const got = (key) => plan.get(`${n}\0${key}`)?.result;
   say(`monorepo of ${n} services (${rel}):`);
   const [floor, parseFloor, scan, cached, edited, fix, bulk] = ['floor', 'parseFloor', 'scan', 'cached', 'edited', 'fix', 'bulk'].map(got);
-  for (const r of [floor, scan, parseFloor, cached, edited, fix, bulk]) if (r) report(r);
+  for (const r of [floor, scan, parseFloor, cached, edited, fix, bulk]) if (r) printResult(r);
   if (cached && !cached.error && !scan.error && cached.out !== scan.out) errors.push(`mono-${n}: the report with the result cache differs from the report without it`);
   const entry = { services: n, floor: keep(floor), parseFloor: keep(parseFloor), scan: keep(scan), fixDryRun: keep(fix) };
   if (cached) entry.scanResultCache = keep(cached);
